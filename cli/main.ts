@@ -6,6 +6,7 @@ import { hubCommand } from './commands/hub.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { simCommand } from './commands/sim.ts';
 import { VERSION } from '../shared/version.ts';
+import { SettingsError } from '../shared/settings/load-settings.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fleetsync')
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`fleetsync: ${err.message.replace(/^error: /, '').split('\n')[0]}\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       process.stderr.write(`fleetsync: ${err.message}\n`);
       return EXIT_USAGE;
     }
