@@ -1,0 +1,85 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { startSensorBroker, type SensorBroker } from './sensor-broker.ts';
+import { hashPassword } from './password.ts';
+import type { Principal } from './acl.ts';
+
+const log = pino({ level: 'silent' });
+const connect = (port: number, opts: mqtt.IClientOptions) =>
+  new Promise<MqttClient>((resolve, reject) => {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    c.once('connect', () => resolve(c));
+    c.once('error', (e) => {
+      c.end(true);
+      reject(e);
+    });
+  });
+
+describe('sensor broker (real aedes, real MQTT.js clients)', () => {
+  let broker: SensorBroker;
+  const stored: { who: Principal; topic: string; payload: string; qos: number }[] = [];
+  let release: (() => void) | undefined;
+
+  beforeAll(async () => {
+    const hash = await hashPassword('ecu-pass');
+    broker = await startSensorBroker(
+      {
+        vehicle: 'truck-1',
+        broker: { host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536 },
+        sensors: [{ id: 'ecu', username: 'ecu-user', passwordHash: hash }],
+        displays: [{ username: 'cab', passwordHash: hash }],
+      },
+      async (who, topic, payload, qos) => {
+        if (topic.endsWith('/position')) await new Promise<void>((r) => (release = r)); // hold the store open
+        stored.push({ who, topic, payload: payload.toString(), qos });
+      },
+      log,
+    );
+  });
+  afterAll(() => broker.close());
+
+  it('refuses a wrong password, an unknown user and anonymous clients, and counts them', async () => {
+    const before = broker.counters.authFailures;
+    await expect(connect(broker.ports.tcp, { username: 'ecu-user', password: 'nope' })).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(broker.ports.tcp, { username: 'ghost', password: 'x' })).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(broker.ports.tcp, {})).rejects.toThrow(/Not authorized/i);
+    expect(broker.counters.authFailures - before).toBe(3);
+  });
+
+  it('acknowledges a QoS 1 publish only after the handler has stored it', async () => {
+    const c = await connect(broker.ports.tcp, { username: 'ecu-user', password: 'ecu-pass' });
+    let acked = false;
+    const done = new Promise<void>((r) => c.publish('fleet/truck-1/ecu/position', '{"lat":1,"lon":2}', { qos: 1 }, () => ((acked = true), r())));
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(acked).toBe(false);
+    expect(stored.some((s) => s.topic.endsWith('/position'))).toBe(false);
+    release();
+    await done;
+    expect(stored.at(-1)).toMatchObject({ topic: 'fleet/truck-1/ecu/position', qos: 1, who: { role: 'sensor', sensor: 'ecu' } });
+    c.end(true);
+  });
+
+  it('closes the connection of a sensor publishing as another sensor, without storing it', async () => {
+    const c = await connect(broker.ports.tcp, { username: 'ecu-user', password: 'ecu-pass' });
+    const denied = broker.counters.aclDenied;
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish('fleet/truck-1/gps/reading', '{}', { qos: 1 });
+    await closed;
+    expect(broker.counters.aclDenied).toBe(denied + 1);
+    expect(stored.some((s) => s.topic === 'fleet/truck-1/gps/reading')).toBe(false);
+    c.end(true);
+  });
+
+  it('grants a display the alert topics and refuses wider filters with SUBACK 128', async () => {
+    const c = await connect(broker.ports.tcp, { username: 'cab', password: 'ecu-pass' });
+    expect((await c.subscribeAsync('fleet/truck-1/alerts/#')).map((g) => g.qos)).toEqual([0]);
+    const refused = await c.subscribeAsync('fleet/truck-1/#').catch((e: { packet?: { granted?: number[] } }) => e.packet?.granted);
+    expect(refused).toEqual([128]);
+    const got = new Promise<string>((r) => c.once('message', (_t, p) => r(p.toString())));
+    await broker.publishLocal('fleet/truck-1/alerts/a1', '{"state":"raised"}', { retain: true });
+    expect(await got).toBe('{"state":"raised"}');
+    c.end(true);
+  });
+});

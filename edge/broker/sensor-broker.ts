@@ -1,0 +1,143 @@
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type Client, type AuthenticateError, type PublishPacket } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Logger } from 'pino';
+import type { GatewaySettings } from '../settings.ts';
+import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import { verifyPassword } from './password.ts';
+
+/** What the broker hands every authorised publish to. Resolving means "durable": only then is PUBACK sent. */
+export type PublishHandler = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
+
+export interface BrokerCounters {
+  authFailures: number;
+  aclDenied: number;
+  handlerFailures: number;
+}
+
+export interface SensorBroker {
+  aedes: Aedes;
+  counters: BrokerCounters;
+  /** Bound ports, after listen: tcp, and tls / ws when configured. */
+  ports: { tcp: number; tls?: number; ws?: number };
+  /** Publishes from the gateway itself (alerts, C2D); bypasses ACLs by design. */
+  publishLocal(topic: string, payload: Buffer | string, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+  close(): Promise<void>;
+}
+
+const authError = (code: 4 | 5, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code });
+
+export async function startSensorBroker(
+  settings: Pick<GatewaySettings, 'vehicle' | 'broker' | 'sensors' | 'displays'>,
+  onPublish: PublishHandler,
+  log: Logger,
+): Promise<SensorBroker> {
+  const principals = new WeakMap<Client, Principal>();
+  const counters: BrokerCounters = { authFailures: 0, aclDenied: 0, handlerFailures: 0 };
+  const byUsername = new Map<string, { hash: string; principal: Principal }>();
+  for (const s of settings.sensors) byUsername.set(s.username, { hash: s.passwordHash, principal: { role: 'sensor', vehicle: settings.vehicle, sensor: s.id } });
+  for (const d of settings.displays) byUsername.set(d.username, { hash: d.passwordHash, principal: { role: 'display', vehicle: settings.vehicle, username: d.username } });
+
+  const refuse = (client: Client, code: 4 | 5, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void): void => {
+    counters.authFailures++;
+    log.warn({ clientId: client.id, reason }, 'sensor connection refused');
+    done(authError(code, reason), false);
+  };
+
+  const aedes = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      if (username === undefined || username === '') {
+        if (settings.broker.allowAnonymous) {
+          principals.set(client, { role: 'anonymous', vehicle: settings.vehicle });
+          return done(null, true);
+        }
+        return refuse(client, 5, 'anonymous access is off', done);
+      }
+      const entry = byUsername.get(username);
+      if (!entry) return refuse(client, 4, `unknown user '${username}'`, done);
+      verifyPassword(password?.toString('utf8') ?? '', entry.hash).then(
+        (ok) => {
+          if (!ok) return refuse(client, 4, `wrong password for '${username}'`, done);
+          principals.set(client, entry.principal);
+          done(null, true);
+        },
+        (err: Error) => refuse(client, 4, `password check failed: ${err.message}`, done),
+      );
+    },
+    // aedes writes PUBACK right after this callback, so the durable hand-off happens here (see docs/architecture.md).
+    authorizePublish: (client, packet: PublishPacket, callback) => {
+      const who = client ? principals.get(client) : undefined;
+      if (!client || !who) return callback(new Error('publish without an authenticated client'));
+      const decision = canPublish(who, packet.topic);
+      if (!decision.ok) {
+        counters.aclDenied++;
+        log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish refused');
+        return callback(new Error(decision.reason));
+      }
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      onPublish(who, packet.topic, payload, packet.qos).then(
+        () => callback(null),
+        (err: Error) => {
+          // Not stored, so not acknowledged: closing the connection makes the sensor send it again.
+          counters.handlerFailures++;
+          log.error({ clientId: client.id, topic: packet.topic, err: err.message }, 'publish not stored');
+          callback(err);
+        },
+      );
+    },
+    authorizeSubscribe: (client, sub, callback) => {
+      const who = principals.get(client);
+      const decision = who ? canSubscribe(who, sub.topic) : { ok: false as const, reason: 'not authenticated' };
+      if (!decision.ok) {
+        counters.aclDenied++;
+        log.warn({ clientId: client.id, topic: sub.topic, reason: decision.reason }, 'subscribe refused');
+        return callback(null, null); // SUBACK 0x80 for this filter, connection stays up
+      }
+      callback(null, sub);
+    },
+  });
+
+  const servers: (TcpServer | HttpServer)[] = [];
+  const listen = (server: TcpServer | HttpServer, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, settings.broker.host, () => resolve((server.address() as AddressInfo).port));
+      servers.push(server);
+    });
+
+  const ports: SensorBroker['ports'] = { tcp: await listen(createTcpServer((s) => aedes.handle(s)), settings.broker.port) };
+  if (settings.broker.tls) {
+    const tls = createTlsServer({ cert: readFileSync(settings.broker.tls.certFile), key: readFileSync(settings.broker.tls.keyFile) }, (s) => aedes.handle(s));
+    ports.tls = await listen(tls, settings.broker.tls.port);
+  }
+  let wss: WebSocketServer | undefined;
+  if (settings.broker.websocket) {
+    const http = createHttpServer();
+    wss = new WebSocketServer({ server: http, path: settings.broker.websocket.path });
+    wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws), req));
+    ports.ws = await listen(http, settings.broker.websocket.port);
+  }
+
+  return {
+    aedes,
+    counters,
+    ports,
+    publishLocal: (topic, payload, opts = {}) =>
+      new Promise((resolve, reject) =>
+        aedes.publish(
+          { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: opts.qos ?? 1, retain: opts.retain ?? false, dup: false },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      ),
+    close: async () => {
+      // Clients first: server.close() waits for open connections.
+      await new Promise<void>((r) => aedes.close(() => r()));
+      wss?.close();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}
