@@ -1,0 +1,61 @@
+import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import type { Lane, LaneStatus } from '../shared/contracts/types.ts';
+import { LANES } from '../shared/contracts/types.ts';
+
+/** Live values the gauges read at scrape time, so nothing on the hot path updates them. */
+export interface GatewayGaugeSources {
+  laneStats(): Partial<Record<Lane, LaneStatus>>;
+  uplinkState(): string;
+  diskBytes(): number;
+}
+
+const UPLINK_STATES = ['connecting', 'online', 'offline', 'paused', 'closed'] as const;
+
+export function createGatewayMetrics(src: GatewayGaugeSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fleetsync_gateway_process_' });
+  const lanes = () => Object.entries(src.laneStats()) as [Lane, LaneStatus][];
+  const m = {
+    registry,
+    ingested: new Counter({ name: 'fleetsync_gateway_ingested_total', help: 'Sensor items accepted into the journal', labelNames: ['lane', 'qos'], registers: [registry] }),
+    qos0: new Counter({ name: 'fleetsync_gateway_qos0_total', help: 'QoS 0 publishes (best effort, not acknowledged)', registers: [registry] }),
+    rejects: new Counter({ name: 'fleetsync_gateway_rejects_total', help: 'Payloads kept in the rejects lane', labelNames: ['reason'], registers: [registry] }),
+    authFailures: new Counter({ name: 'fleetsync_gateway_auth_failures_total', help: 'Refused sensor connections', registers: [registry] }),
+    aclDenied: new Counter({ name: 'fleetsync_gateway_acl_denied_total', help: 'Refused publishes and subscriptions', registers: [registry] }),
+    storeFailures: new Counter({ name: 'fleetsync_gateway_store_failures_total', help: 'Publishes not acknowledged because the journal could not store them', registers: [registry] }),
+    alerts: new Counter({ name: 'fleetsync_gateway_alerts_total', help: 'Alert lifecycle events emitted', labelNames: ['state', 'severity'], registers: [registry] }),
+    batchesSent: new Counter({ name: 'fleetsync_gateway_batches_sent_total', help: 'Batches acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),
+    eventsSent: new Counter({ name: 'fleetsync_gateway_events_sent_total', help: 'Events acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),
+    sendFailures: new Counter({ name: 'fleetsync_gateway_send_failures_total', help: 'Batch sends that failed or timed out', registers: [registry] }),
+  };
+  new Gauge({
+    name: 'fleetsync_gateway_journal_events', help: 'Unsent events per lane', labelNames: ['lane'], registers: [registry],
+    collect() { for (const [lane, s] of lanes()) this.set({ lane }, s.backlogEvents); },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_journal_bytes', help: 'Unsent bytes per lane', labelNames: ['lane'], registers: [registry],
+    collect() { for (const [lane, s] of lanes()) this.set({ lane }, s.backlogBytes); },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_oldest_unsent_seconds', help: 'Age of the oldest unsent event per lane', labelNames: ['lane'], registers: [registry],
+    collect() {
+      const now = Date.now();
+      for (const [lane, s] of lanes()) this.set({ lane }, s.oldestUnsentMs === null ? 0 : Math.max(0, (now - s.oldestUnsentMs) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_evictions', help: 'Events evicted by the journal cap, per lane (persisted across restarts)', labelNames: ['lane'], registers: [registry],
+    collect() { for (const lane of LANES) this.set({ lane }, src.laneStats()[lane]?.evicted ?? 0); },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_uplink_state', help: '1 for the uplink state the gateway is in', labelNames: ['state'], registers: [registry],
+    collect() { const cur = src.uplinkState(); for (const s of UPLINK_STATES) this.set({ state: s }, s === cur ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_disk_bytes', help: 'Journal size on disk', registers: [registry],
+    collect() { this.set(src.diskBytes()); },
+  });
+  return m;
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
