@@ -1,0 +1,731 @@
+/**
+ * The gateway's durable journal: a thin adapter over LevelDB (`level`). See index.ts for the API contract.
+ *
+ * One serialized writer does every write (appends, ack deletions, evictions and their meta records), so batches
+ * commit in seq order and lane meta snapshots are never applied out of order. Group commit is adaptive: a batch is
+ * written as soon as no write is running; items arriving meanwhile form the next batch.
+ *
+ * In-memory state is derived from disk: any failed write rejects everything queued, closes the database (LevelDB
+ * refuses writes after a failed one) and rebuilds the state by reopening and scanning. Seqs are re-derived from the
+ * keys actually stored, so a failed batch leaves neither a gap nor a reused seq, even if it did land on disk.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { Packr } from 'msgpackr';
+import type { Lane, LaneStatus, StampedEvent, EpochMs } from '../../shared/contracts/types.ts';
+import { LANES } from '../../shared/contracts/types.ts';
+import { validateSettings } from '../../shared/settings/load-settings.ts';
+import { planEviction, type LaneUsage } from './eviction-policy.ts';
+import { JournalBusyError, JournalFullError, JournalUnavailableError, JournalWriteError } from './errors.ts';
+import { EVENT_KEY_BYTES, META_BOOT, META_EPOCH, eventKey, laneBounds, laneMetaKey, seqOfKey } from './keys.ts';
+import { LaneIndex } from './lane-index.ts';
+import { addRange, emptyRanges, highestDone, isDone, parseRanges, type SeqRanges } from './seq-ranges.ts';
+import { JournalSettingsSchema, type JournalSettings, type JournalSettingsInput } from './settings.ts';
+import { LaneCursor, type ReadChunk } from './cursor.ts';
+
+/** A StampedEvent before the journal gives it a seq. */
+export type JournalItem = StampedEvent extends infer E ? (E extends StampedEvent ? Omit<E, 'seq'> : never) : never;
+
+/** `level`'s type omits the ClassicLevel-only maintenance methods that exist at runtime in Node. */
+export type JournalDb = Level<Uint8Array, Uint8Array> & {
+  compactRange(start: Uint8Array, end: Uint8Array): Promise<void>;
+};
+
+export type JournalState = 'open' | 'recovering' | 'closing' | 'closed';
+
+export interface JournalEvents {
+  /** A batch holding appends of these lanes is durable: cursors can read further. */
+  committed: [lanes: Lane[]];
+  state: [state: JournalState];
+  /** A write or reopen failed. The journal recovers by itself; appends reject meanwhile. */
+  fault: [error: Error];
+  evicted: [lane: Lane, events: number, bytes: number];
+  compacted: [durationMs: number];
+}
+
+/** Fault injection used ONLY by tests: runs before each batch write; throwing (or closing `db`) fails the write. */
+export interface JournalTestHooks {
+  beforeWrite?: (db: JournalDb) => void | Promise<void>;
+}
+
+export interface JournalLaneStatus extends LaneStatus {
+  /** Next seq to be assigned. */
+  nextSeq: number;
+  /** Highest durably stored seq (readers never see past it). */
+  committedSeq: number;
+  /** Appends refused since open because the cap left no room (not persisted). */
+  refused: number;
+  /** Acknowledged islands above lastAckedSeq (live-first acks waiting for the gap below to close). */
+  ackedIslands: number;
+}
+
+export interface JournalStatus {
+  state: JournalState;
+  epoch: string;
+  bootId: string;
+  capBytes: number;
+  liveBytes: number;
+  /** Size of the database folder, measured every maintenance interval. */
+  diskBytes: number;
+  queuedEvents: number;
+  droppedBestEffort: number;
+  lanes: Record<Lane, JournalLaneStatus>;
+}
+
+interface PersistedLane {
+  floor: number;
+  ranges: Array<[number, number]>;
+  lastAckAt: EpochMs | null;
+  evicted: number;
+}
+
+interface LaneRuntime {
+  readonly lane: Lane;
+  index: LaneIndex;
+  nextSeq: number;
+  committedSeq: number;
+  /** Bytes of queued (not yet durable) appends; they are not evictable. */
+  pendingBytes: number;
+  pendingRt: Map<number, EpochMs>;
+  /** Done seqs as acks arrive (cursors and stats use this). */
+  done: SeqRanges;
+  lastAckAt: EpochMs | null;
+  evicted: number;
+  /** What the next batch persists: updated only by items inside a batch, so a snapshot never runs ahead of its deletes. */
+  persisted: { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number };
+  head: { seq: number; rt: EpochMs } | null;
+  headLoading: boolean;
+  refused: number;
+}
+
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+type Item =
+  | { t: 'put'; lane: Lane; seq: number; key: Uint8Array; value: Uint8Array; bytes: number; resolve: (seq: number) => void; reject: (e: Error) => void }
+  | { t: 'ack'; lane: Lane; lo: number; hi: number; at: EpochMs; keys: Uint8Array[]; bytes: number; resolve: () => void; reject: (e: Error) => void }
+  | { t: 'evict'; lane: Lane; lo: number; hi: number; keys: Uint8Array[]; bytes: number };
+
+const packr = new Packr({ useRecords: false });
+const SCAN_CHUNK = 1000;
+
+export class Journal extends EventEmitter<JournalEvents> {
+  private db: JournalDb;
+  private readonly lanes = {} as Record<Lane, LaneRuntime>;
+  private stateValue: JournalState = 'open';
+  private queue: Item[] = [];
+  private queuedPuts = 0;
+  private writing = false;
+  private idleWaiters: Array<() => void> = [];
+  private failureStreak = 0;
+  private droppedBestEffort = 0;
+  private diskBytesValue = 0;
+  private deletedSinceCompaction = 0;
+  private compacting: Promise<void> | null = null;
+  private recovering: Promise<void> | null = null;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private wakeRecovery: (() => void) | null = null;
+
+  private constructor(
+    readonly settings: Readonly<JournalSettings>,
+    readonly epoch: string,
+    /** Increments on every Journal.open of this folder. */
+    readonly bootCounter: number,
+    db: JournalDb,
+    private readonly testHooks: JournalTestHooks | undefined,
+  ) {
+    super();
+    this.db = db;
+  }
+
+  /** `${epoch}:${bootCounter}`: new on every open, so the cloud can tell gateway restarts apart. */
+  get bootId(): string {
+    return `${this.epoch}:${this.bootCounter}`;
+  }
+
+  get state(): JournalState {
+    return this.stateValue;
+  }
+
+  /**
+   * Opens (creating if needed) the journal folder, restores lane seqs, acks and counters, and scans the lanes to
+   * rebuild the byte accounting. Throws SettingsError for bad settings, or LevelDB's error if the folder cannot be opened.
+   */
+  static async open(input: JournalSettingsInput, opts: { testHooks?: JournalTestHooks } = {}): Promise<Journal> {
+    const settings = validateSettings(JournalSettingsSchema, input, 'journal');
+    const db = openDb(settings.dir);
+    await db.open();
+    try {
+      const epochRaw = await db.get(META_EPOCH);
+      const epoch = epochRaw ? Buffer.from(epochRaw).toString('utf8') : randomBytes(8).toString('hex');
+      const bootRaw = await db.get(META_BOOT);
+      const bootCounter = (bootRaw ? Number(Buffer.from(bootRaw).toString('utf8')) : 0) + 1;
+      await db.batch(
+        [
+          { type: 'put', key: META_EPOCH, value: Buffer.from(epoch) },
+          { type: 'put', key: META_BOOT, value: Buffer.from(String(bootCounter)) },
+        ],
+        { sync: true },
+      );
+      const j = new Journal(settings, epoch, bootCounter, db, opts.testHooks);
+      await j.load(db);
+      j.maintenanceTimer = setInterval(() => void j.maintain(), settings.maintenanceIntervalMs).unref();
+      void j.measureDisk();
+      return j;
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  /**
+   * Stores one event. Resolves with its seq once the batch holding it is durable; promises resolve in call order
+   * (so PUBACKs can follow arrival order). Rejects with JournalUnavailableError, JournalFullError, JournalWriteError
+   * (nothing stored: do not acknowledge) or, for best-effort appends over the queue limit, JournalBusyError.
+   */
+  append(lane: Lane, item: JournalItem, opts: { bestEffort?: boolean } = {}): Promise<number> {
+    if (this.stateValue !== 'open') return Promise.reject(new JournalUnavailableError(this.stateValue));
+    const L = this.lanes[lane];
+    if (!L) return Promise.reject(new TypeError(`unknown lane ${String(lane)}`));
+    if (!Number.isFinite(item.rt)) return Promise.reject(new TypeError('journal item needs a finite rt'));
+    if (opts.bestEffort && this.queuedPuts >= this.settings.maxQueuedBestEffort) {
+      this.droppedBestEffort += 1;
+      return Promise.reject(new JournalBusyError());
+    }
+    const seq = L.nextSeq;
+    const value = packr.pack({ seq, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array;
+    const bytes = EVENT_KEY_BYTES + value.length;
+    const full = this.makeRoom(lane, bytes);
+    if (full) {
+      L.refused += 1;
+      return Promise.reject(full);
+    }
+    L.nextSeq = seq + 1;
+    L.index.add(seq, bytes);
+    L.pendingBytes += bytes;
+    L.pendingRt.set(seq, item.rt);
+    if (L.head === null) L.head = { seq, rt: item.rt };
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ t: 'put', lane, seq, key: eventKey(lane, seq), value, bytes, resolve, reject });
+      this.queuedPuts += 1;
+      this.kick();
+    });
+  }
+
+  /** QoS 0: same queue and order, never rejects; a failure or a full queue only counts as dropped. */
+  appendBestEffort(lane: Lane, item: JournalItem): void {
+    this.append(lane, item, { bestEffort: true }).catch((err: unknown) => {
+      if (!(err instanceof JournalBusyError)) this.droppedBestEffort += 1; // busy drops are counted where they happen
+    });
+  }
+
+  // ---------------------------------------------------------------- acks
+
+  /** Acknowledges everything in the lane up to `uptoSeq` (inclusive): deletes it and advances lastAckedSeq. */
+  ack(lane: Lane, uptoSeq: number): Promise<void> {
+    const floor = this.lanes[lane]?.done.floor ?? 0;
+    if (uptoSeq <= floor) return Promise.resolve();
+    return this.ackRange(lane, floor + 1, uptoSeq);
+  }
+
+  /**
+   * Acknowledges [fromSeq, toSeq] (inclusive) anywhere in the lane, e.g. a live batch above an unsent backlog.
+   * lastAckedSeq advances when the gap below closes. Resolves once the deletion is durable; idempotent.
+   * Throws RangeError for seqs not yet durably stored.
+   */
+  ackRange(lane: Lane, fromSeq: number, toSeq: number): Promise<void> {
+    if (this.stateValue !== 'open') return Promise.reject(new JournalUnavailableError(this.stateValue));
+    const L = this.lanes[lane];
+    if (!L) return Promise.reject(new TypeError(`unknown lane ${String(lane)}`));
+    if (!Number.isSafeInteger(fromSeq) || !Number.isSafeInteger(toSeq) || fromSeq < 1 || toSeq < fromSeq) {
+      return Promise.reject(new RangeError(`invalid ack range [${fromSeq}, ${toSeq}]`));
+    }
+    if (toSeq > L.committedSeq) {
+      return Promise.reject(new RangeError(`cannot ack ${lane} seq ${toSeq}: only ${L.committedSeq} is stored`));
+    }
+    const at = Date.now();
+    L.done = addRange(L.done, fromSeq, toSeq);
+    L.lastAckAt = at;
+    const keys: Uint8Array[] = [];
+    const { bytes } = L.index.removeRange(fromSeq, toSeq, (seq) => keys.push(eventKey(lane, seq)));
+    this.refreshHead(L);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ t: 'ack', lane, lo: fromSeq, hi: toSeq, at, keys, bytes, resolve, reject });
+      this.kick();
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * A cursor over durably stored, unacknowledged events of a lane, in seq order, starting after `afterSeq`
+   * (default: lastAckedSeq) and ending at `untilSeq` (inclusive; default: no end, it follows new appends).
+   */
+  cursor(lane: Lane, opts: { afterSeq?: number; untilSeq?: number } = {}): LaneCursor {
+    return new LaneCursor(
+      { read: (a, u, me, mb, d) => this.read(lane, a, u, me, mb, d), lastAckedSeq: () => this.lanes[lane].done.floor },
+      lane,
+      opts.afterSeq ?? this.lanes[lane].done.floor,
+      opts.untilSeq ?? null,
+    );
+  }
+
+  /**
+   * Live first with backfill: splits a lane at its current tail (minus `recent` events to resend the newest state).
+   * `live` follows new appends from the split; `backlog` reads the older unsent events oldest first and ends at the
+   * split (null when there is none). Ack each chunk with ackRange(lane, first, last).
+   */
+  liveAndBacklog(lane: Lane, opts: { recent?: number } = {}): { live: LaneCursor; backlog: LaneCursor | null } {
+    const L = this.lanes[lane];
+    const split = Math.max(L.done.floor, L.committedSeq - Math.max(0, opts.recent ?? 0));
+    return {
+      live: this.cursor(lane, { afterSeq: split }),
+      backlog: split > L.done.floor ? this.cursor(lane, { afterSeq: L.done.floor, untilSeq: split }) : null,
+    };
+  }
+
+  private async read(lane: Lane, afterSeq: number, untilSeq: number | null, maxEvents: number, maxBytes: number, decode: boolean): Promise<ReadChunk> {
+    const L = this.lanes[lane];
+    const out: ReadChunk = { events: [], encoded: [], seqs: [], bytes: 0, lastSeq: afterSeq };
+    const upper = Math.min(untilSeq ?? Number.MAX_SAFE_INTEGER, L.committedSeq);
+    let after = afterSeq;
+    // Loops only when everything read was acked or evicted in memory but its deletion is not yet written.
+    while (out.seqs.length === 0 && after < upper) {
+      if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
+      const it = this.db.iterator({
+        gt: eventKey(lane, after),
+        lte: eventKey(lane, upper),
+        limit: maxEvents,
+        highWaterMarkBytes: maxBytes + 64 * 1024,
+      });
+      let entries: Array<[Uint8Array, Uint8Array]>;
+      try {
+        entries = (await it.nextv(maxEvents)) as Array<[Uint8Array, Uint8Array]>;
+      } finally {
+        await it.close();
+      }
+      let cutShort = false;
+      for (const [k, v] of entries) {
+        const seq = seqOfKey(k);
+        const bytes = EVENT_KEY_BYTES + v.length;
+        if (out.seqs.length > 0 && out.bytes + bytes > maxBytes) {
+          cutShort = true;
+          break;
+        }
+        after = seq;
+        out.lastSeq = seq;
+        if (!L.index.has(seq)) continue;
+        out.seqs.push(seq);
+        out.encoded.push(v);
+        out.bytes += bytes;
+        if (decode) out.events.push(packr.unpack(v) as StampedEvent);
+      }
+      if (entries.length < maxEvents && !cutShort) {
+        // Every stored key up to `upper` was seen: the rest of the range is acked or evicted.
+        out.lastSeq = upper;
+        break;
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  /** O(1). oldestUnsentMs may lag a moment behind an ack or eviction (the new head's rt is read asynchronously). */
+  laneStatus(lane: Lane): JournalLaneStatus {
+    const L = this.lanes[lane];
+    return {
+      backlogEvents: L.index.liveEvents,
+      backlogBytes: L.index.liveBytes,
+      oldestUnsentMs: L.head?.rt ?? null,
+      lastAckedSeq: L.done.floor,
+      lastAckAt: L.lastAckAt,
+      evicted: L.evicted,
+      nextSeq: L.nextSeq,
+      committedSeq: L.committedSeq,
+      refused: L.refused,
+      ackedIslands: L.done.ranges.length,
+    };
+  }
+
+  status(): JournalStatus {
+    const lanes = {} as Record<Lane, JournalLaneStatus>;
+    for (const lane of LANES) lanes[lane] = this.laneStatus(lane);
+    return {
+      state: this.stateValue,
+      epoch: this.epoch,
+      bootId: this.bootId,
+      capBytes: this.settings.capBytes,
+      liveBytes: this.liveBytes(),
+      diskBytes: this.diskBytesValue,
+      queuedEvents: this.queuedPuts,
+      droppedBestEffort: this.droppedBestEffort,
+      lanes,
+    };
+  }
+
+  get diskBytes(): number {
+    return this.diskBytesValue;
+  }
+
+  committedSeq(lane: Lane): number {
+    return this.lanes[lane].committedSeq;
+  }
+
+  lastAckedSeq(lane: Lane): number {
+    return this.lanes[lane].done.floor;
+  }
+
+  private liveBytes(): number {
+    let sum = 0;
+    for (const lane of LANES) sum += this.lanes[lane].index.liveBytes;
+    return sum;
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Measures the folder size now (it is also measured every maintenance interval). */
+  async measureDisk(): Promise<number> {
+    let sum = 0;
+    try {
+      for (const name of await readdir(this.settings.dir)) {
+        sum += await stat(join(this.settings.dir, name)).then((s) => s.size, () => 0);
+      }
+    } catch {
+      return this.diskBytesValue;
+    }
+    this.diskBytesValue = sum;
+    return sum;
+  }
+
+  /** Compacts the whole key space, dropping tombstones of acked/evicted events. Runs at most one at a time. */
+  compact(): Promise<void> {
+    if (this.compacting) return this.compacting;
+    if (this.stateValue !== 'open') return Promise.resolve();
+    const started = performance.now();
+    this.deletedSinceCompaction = 0;
+    this.compacting = this.db
+      .compactRange(new Uint8Array([0]), new Uint8Array([0xff]))
+      .then(async () => {
+        this.emit('compacted', performance.now() - started);
+        await this.measureDisk();
+      })
+      .catch((err: unknown) => {
+        this.emit('fault', err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        this.compacting = null;
+      });
+    return this.compacting;
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.stateValue !== 'open') return;
+    if (this.deletedSinceCompaction >= this.settings.compactAfterDeletedBytes) await this.compact();
+    else await this.measureDisk();
+  }
+
+  /** Resolves when everything queued so far has been written (or rejected). */
+  flushed(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes what is queued, then closes. Appends after this reject with JournalUnavailableError. */
+  async close(): Promise<void> {
+    if (this.stateValue === 'closed' || this.stateValue === 'closing') return this.flushed();
+    const wasRecovering = this.stateValue === 'recovering';
+    this.setState('closing');
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    if (wasRecovering) {
+      this.wakeRecovery?.();
+      await this.recovering;
+    }
+    await this.flushed();
+    await this.compacting;
+    this.setState('closed');
+    await this.db.close().catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- internals: capacity
+
+  /** Makes room for `bytes` in `lane` by scheduling evictions; returns the error to reject with if it may not. */
+  private makeRoom(lane: Lane, bytes: number): JournalFullError | null {
+    const cap = this.settings.capBytes;
+    if (bytes > cap) return new JournalFullError(lane, 'larger-than-cap');
+    const over = this.liveBytes() + bytes - cap;
+    if (over <= 0) return null;
+    const usage = {} as Record<Lane, LaneUsage>;
+    for (const l of LANES) usage[l] = { evictableBytes: this.lanes[l].index.liveBytes - this.lanes[l].pendingBytes };
+    let plan = planEviction(usage, lane, over + this.settings.evictionSlackBytes);
+    if (!plan.ok) plan = planEviction(usage, lane, over);
+    if (!plan.ok) return new JournalFullError(lane, plan.reason);
+    for (const { lane: victim, bytes: need } of plan.take) this.evictOldest(this.lanes[victim], need);
+    return null;
+  }
+
+  private evictOldest(L: LaneRuntime, need: number): void {
+    const seqs: number[] = [];
+    let freed = 0;
+    L.index.scanLive(L.committedSeq, (seq, b) => {
+      seqs.push(seq);
+      freed += b;
+      return freed < need;
+    });
+    if (seqs.length === 0) return;
+    const keys = seqs.map((s) => eventKey(L.lane, s));
+    for (const s of seqs) L.index.remove(s);
+    const lo = seqs[0]!;
+    const hi = seqs.at(-1)!;
+    L.done = addRange(L.done, lo, hi);
+    L.evicted += seqs.length;
+    this.queue.push({ t: 'evict', lane: L.lane, lo, hi, keys, bytes: freed });
+    this.refreshHead(L);
+    this.emit('evicted', L.lane, seqs.length, freed);
+  }
+
+  // ---------------------------------------------------------------- internals: writer
+
+  private kick(): void {
+    if (!this.writing && this.queue.length > 0 && this.accepting()) void this.drain();
+  }
+
+  private accepting(): boolean {
+    return this.stateValue === 'open' || this.stateValue === 'closing';
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0 && this.accepting()) {
+        const batch = this.cut();
+        const ops = this.buildOps(batch);
+        try {
+          await this.testHooks?.beforeWrite?.(this.db);
+          await this.db.batch(ops, { sync: this.settings.sync });
+        } catch (err) {
+          this.onWriteFailure(batch, err);
+          return;
+        }
+        this.onDurable(batch);
+      }
+    } finally {
+      this.writing = false;
+      if (this.queue.length === 0 || !this.accepting()) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  /** The next batch: as many queued items as fit the count and byte caps (always at least one). */
+  private cut(): Item[] {
+    let n = 0;
+    let events = 0;
+    let bytes = 0;
+    for (const item of this.queue) {
+      const e = item.t === 'put' ? 1 : item.keys.length;
+      const b = item.t === 'put' ? item.bytes : item.keys.length * EVENT_KEY_BYTES;
+      if (n > 0 && (events + e > this.settings.maxBatchEvents || bytes + b > this.settings.maxBatchBytes)) break;
+      n += 1;
+      events += e;
+      bytes += b;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private buildOps(batch: Item[]): BatchOp[] {
+    const ops: BatchOp[] = [];
+    const dirty = new Set<LaneRuntime>();
+    for (const item of batch) {
+      if (item.t === 'put') {
+        ops.push({ type: 'put', key: item.key, value: item.value });
+        continue;
+      }
+      const L = this.lanes[item.lane];
+      for (const key of item.keys) ops.push({ type: 'del', key });
+      L.persisted.done = addRange(L.persisted.done, item.lo, item.hi);
+      if (item.t === 'ack') L.persisted.lastAckAt = item.at;
+      else L.persisted.evicted += item.keys.length;
+      dirty.add(L);
+    }
+    for (const L of dirty) {
+      const p: PersistedLane = {
+        floor: L.persisted.done.floor,
+        ranges: L.persisted.done.ranges.map((r) => [r[0], r[1]]),
+        lastAckAt: L.persisted.lastAckAt,
+        evicted: L.persisted.evicted,
+      };
+      ops.push({ type: 'put', key: laneMetaKey(L.lane), value: packr.pack(p) as Uint8Array });
+    }
+    return ops;
+  }
+
+  private onDurable(batch: Item[]): void {
+    this.failureStreak = 0;
+    const appended = new Set<Lane>();
+    for (const item of batch) {
+      if (item.t === 'put') {
+        const L = this.lanes[item.lane];
+        L.committedSeq = item.seq;
+        L.pendingBytes -= item.bytes;
+        L.pendingRt.delete(item.seq);
+        this.queuedPuts -= 1;
+        appended.add(item.lane);
+        item.resolve(item.seq);
+      } else {
+        this.deletedSinceCompaction += item.bytes;
+        if (item.t === 'ack') item.resolve();
+      }
+    }
+    if (appended.size > 0) this.emit('committed', [...appended]);
+  }
+
+  private onWriteFailure(batch: Item[], cause: unknown): void {
+    const failed = [...batch, ...this.queue];
+    this.queue = [];
+    this.queuedPuts = 0;
+    this.failureStreak += 1;
+    const error = new JournalWriteError(cause);
+    if (this.stateValue === 'open') this.setState('recovering');
+    this.emit('fault', error);
+    for (const item of failed) if (item.t !== 'evict') item.reject(error);
+    this.recovering ??= this.recover().finally(() => {
+      this.recovering = null;
+    });
+  }
+
+  /** Closes the refusing database and reopens it with backoff until it works or the journal is closed. */
+  private async recover(): Promise<void> {
+    await this.db.close().catch(() => undefined);
+    let delay = Math.min(this.settings.reopenMinMs * 2 ** Math.max(0, this.failureStreak - 1), this.settings.reopenMaxMs);
+    for (;;) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wakeRecovery = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeRecovery = null;
+      if (this.stateValue !== 'recovering') return;
+      const db = openDb(this.settings.dir);
+      try {
+        await db.open();
+        await this.load(db);
+        this.db = db;
+        if (this.stateValue !== 'recovering') return; // closed meanwhile: close() closes this.db
+        this.setState('open');
+        return;
+      } catch (err) {
+        await db.close().catch(() => undefined);
+        this.emit('fault', err instanceof Error ? err : new Error(String(err)));
+        delay = Math.min(delay * 2, this.settings.reopenMaxMs);
+      }
+    }
+  }
+
+  private setState(s: JournalState): void {
+    if (s === this.stateValue) return;
+    this.stateValue = s;
+    this.emit('state', s);
+  }
+
+  // ---------------------------------------------------------------- internals: load
+
+  /** Restores every lane from disk: persisted ack/evict state, then a scan of the stored events. */
+  private async load(db: JournalDb): Promise<void> {
+    const cleanup: BatchOp[] = [];
+    const fresh = {} as Record<Lane, LaneRuntime>;
+    for (const lane of LANES) {
+      const metaRaw = await db.get(laneMetaKey(lane));
+      const meta = metaRaw ? parseLaneMeta(packr.unpack(metaRaw)) : { done: emptyRanges(), lastAckAt: null, evicted: 0 };
+      const index = new LaneIndex(meta.done.floor + 1);
+      let maxSeq = 0;
+      let head: LaneRuntime['head'] = null;
+      const it = db.iterator({ ...laneBounds(lane), highWaterMarkBytes: 1024 * 1024 });
+      try {
+        for (;;) {
+          const entries = (await it.nextv(SCAN_CHUNK)) as Array<[Uint8Array, Uint8Array]>;
+          if (entries.length === 0) break;
+          for (const [k, v] of entries) {
+            const seq = seqOfKey(k);
+            maxSeq = seq;
+            // Done but still stored: a crash between a meta snapshot and its deletes. Finish the delete.
+            if (isDone(meta.done, seq)) {
+              cleanup.push({ type: 'del', key: eventKey(lane, seq) });
+              continue;
+            }
+            if (head === null) head = { seq, rt: (packr.unpack(v) as StampedEvent).rt };
+            index.add(seq, EVENT_KEY_BYTES + v.length);
+          }
+        }
+      } finally {
+        await it.close();
+      }
+      const last = Math.max(maxSeq, highestDone(meta.done));
+      fresh[lane] = {
+        lane,
+        index,
+        nextSeq: last + 1,
+        committedSeq: last,
+        pendingBytes: 0,
+        pendingRt: new Map(),
+        done: meta.done,
+        lastAckAt: meta.lastAckAt,
+        evicted: meta.evicted,
+        persisted: { done: meta.done, lastAckAt: meta.lastAckAt, evicted: meta.evicted },
+        head,
+        headLoading: false,
+        refused: this.lanes[lane]?.refused ?? 0,
+      };
+    }
+    if (cleanup.length > 0) await db.batch(cleanup, { sync: this.settings.sync });
+    Object.assign(this.lanes, fresh);
+  }
+
+  /** Keeps `head` (the oldest unsent event's rt) current; reads the new head when it is not in memory. */
+  private refreshHead(L: LaneRuntime): void {
+    const first = L.index.firstLive();
+    if (first === undefined) {
+      L.head = null;
+      return;
+    }
+    if (L.head?.seq === first) return;
+    const rt = L.pendingRt.get(first);
+    if (rt !== undefined) {
+      L.head = { seq: first, rt };
+      return;
+    }
+    if (L.headLoading) return;
+    L.headLoading = true;
+    this.db
+      .get(eventKey(L.lane, first))
+      .then((v) => {
+        if (v && L.index.firstLive() === first) L.head = { seq: first, rt: (packr.unpack(v) as StampedEvent).rt };
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        L.headLoading = false;
+        if (this.stateValue === 'open' && L.index.firstLive() !== first) this.refreshHead(L);
+      });
+  }
+}
+
+function openDb(dir: string): JournalDb {
+  return new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' }) as JournalDb;
+}
+
+function parseLaneMeta(v: unknown): { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number } {
+  const o = v as Partial<PersistedLane> | null;
+  const done = parseRanges(o);
+  const lastAckAt = typeof o?.lastAckAt === 'number' ? o.lastAckAt : null;
+  const evicted = typeof o?.evicted === 'number' ? o.evicted : 0;
+  return { done, lastAckAt, evicted };
+}
+

@@ -1,0 +1,33 @@
+/** Journal settings: one TypeBox schema with defaults; the gateway's settings embed it. */
+import { Type, type Static } from '@sinclair/typebox';
+
+const MiB = 1024 * 1024;
+
+export const JournalSettingsSchema = Type.Object(
+  {
+    /** Folder of the LevelDB database. */
+    dir: Type.String({ minLength: 1 }),
+    /** Cap on the journal's live bytes (stored key + msgpack value sizes of unacknowledged events). */
+    capBytes: Type.Integer({ minimum: 64 * 1024, default: 1024 * MiB }),
+    /** When the cap is hit, evict this much more than needed, so eviction runs in chunks and not on every append. */
+    evictionSlackBytes: Type.Integer({ minimum: 0, default: 1 * MiB }),
+    /** Group commit: most events and bytes in one LevelDB write batch. */
+    maxBatchEvents: Type.Integer({ minimum: 1, default: 2000 }),
+    maxBatchBytes: Type.Integer({ minimum: 1024, default: 4 * MiB }),
+    /** fsync each batch. Without it data survives a process crash but not a power loss. */
+    sync: Type.Boolean({ default: true }),
+    /** Queued (not yet written) events above which best-effort (QoS 0) appends are dropped. */
+    maxQueuedBestEffort: Type.Integer({ minimum: 0, default: 20_000 }),
+    /** Compact the event ranges after this many bytes were deleted (tombstones slow reads and hold disk). */
+    compactAfterDeletedBytes: Type.Integer({ minimum: 0, default: 64 * MiB }),
+    /** How often disk usage is measured and compaction considered. */
+    maintenanceIntervalMs: Type.Integer({ minimum: 100, default: 5000 }),
+    /** Backoff between reopen attempts after a failed write. */
+    reopenMinMs: Type.Integer({ minimum: 1, default: 100 }),
+    reopenMaxMs: Type.Integer({ minimum: 1, default: 5000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type JournalSettings = Static<typeof JournalSettingsSchema>;
+export type JournalSettingsInput = Partial<JournalSettings> & { dir: string };
