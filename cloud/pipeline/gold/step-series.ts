@@ -1,0 +1,95 @@
+/**
+ * Piecewise-constant signals for Gold: each sample holds its value until the next sample of the same series, for
+ * at most `maxHoldMs` (after that the value is unknown), and never past the window end. Durations (idle time,
+ * minutes out of range, door open) are integrals of predicates over several such series.
+ */
+
+export interface Sample<T> {
+  t: number;
+  v: T;
+}
+
+export interface Series<T> {
+  samples: Sample<T>[];
+  maxHoldMs: number;
+  /** Value already in force at the window start (carried over from before it), if any. */
+  initial?: T;
+}
+
+/**
+ * Calls `visit(from, to, values)` for consecutive sub-intervals of [start, end) in which every series is constant;
+ * `values[i]` is undefined where series i is unknown. Samples must be sorted by time.
+ */
+export function sweep<T extends readonly Series<unknown>[]>(
+  start: number,
+  end: number,
+  series: T,
+  visit: (from: number, to: number, values: { [K in keyof T]: T[K] extends Series<infer V> ? V | undefined : never }) => void,
+): void {
+  const cuts = new Set<number>([start, end]);
+  for (const s of series) {
+    for (const smp of s.samples) {
+      if (smp.t > start && smp.t < end) cuts.add(smp.t);
+      const expiry = smp.t + s.maxHoldMs;
+      if (expiry > start && expiry < end) cuts.add(expiry);
+    }
+  }
+  const points = [...cuts].sort((a, b) => a - b);
+  const idx = series.map(() => -1);
+  for (let p = 0; p + 1 < points.length; p++) {
+    const from = points[p]!;
+    const to = points[p + 1]!;
+    const values = series.map((s, i) => {
+      let k = idx[i]!;
+      while (k + 1 < s.samples.length && s.samples[k + 1]!.t <= from) k++;
+      idx[i] = k;
+      if (k < 0) return s.initial;
+      const smp = s.samples[k]!;
+      return from < smp.t + s.maxHoldMs ? smp.v : undefined;
+    });
+    visit(from, to, values as never);
+  }
+}
+
+/** Total ms in [start, end) during which `pred` holds. */
+export function durationWhere<T extends readonly Series<unknown>[]>(
+  start: number,
+  end: number,
+  series: T,
+  pred: (values: { [K in keyof T]: T[K] extends Series<infer V> ? V | undefined : never }) => boolean,
+): number {
+  let total = 0;
+  sweep(start, end, series, (from, to, values) => {
+    if (pred(values)) total += to - from;
+  });
+  return total;
+}
+
+/** Maximal intervals in [start, end) during which `pred` holds (adjacent sub-intervals merged). */
+export function intervalsWhere<T extends readonly Series<unknown>[]>(
+  start: number,
+  end: number,
+  series: T,
+  pred: (values: { [K in keyof T]: T[K] extends Series<infer V> ? V | undefined : never }) => boolean,
+): [number, number][] {
+  const out: [number, number][] = [];
+  sweep(start, end, series, (from, to, values) => {
+    if (!pred(values)) return;
+    const last = out[out.length - 1];
+    if (last !== undefined && last[1] === from) last[1] = to;
+    else out.push([from, to]);
+  });
+  return out;
+}
+
+/** The latest sample at or before t, or undefined. Samples sorted by time. */
+export function valueAt<T>(samples: Sample<T>[], t: number): T | undefined {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]!.t <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? samples[lo - 1]!.v : undefined;
+}

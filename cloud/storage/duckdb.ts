@@ -1,0 +1,90 @@
+/**
+ * Opening the pipeline's DuckDB database: one file in the data folder, never reaching out for extensions.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+
+export const DB_FILE = 'pipeline.duckdb';
+export const EXTENSION_DIR = 'duckdb-extensions';
+
+export interface OpenedDatabase {
+  instance: DuckDBInstance;
+  path: string;
+}
+
+/**
+ * Extensions: parquet, json, icu and core_functions are built in. Anything else would be downloaded at run time,
+ * which must never happen in production (and fails after a timeout offline), so auto-install is off and the
+ * extension folder is ours, inside the data folder.
+ */
+export async function openDatabase(dataDir: string, opts: { threads?: number; memoryLimit?: string } = {}): Promise<OpenedDatabase> {
+  mkdirSync(dataDir, { recursive: true });
+  const extDir = join(dataDir, EXTENSION_DIR);
+  mkdirSync(extDir, { recursive: true });
+  const path = join(dataDir, DB_FILE);
+  const options: Record<string, string> = {
+    extension_directory: extDir,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'true',
+    // Query results in insertion order keep replays deterministic where a query has no ORDER BY.
+    preserve_insertion_order: 'true',
+  };
+  if (opts.threads !== undefined) options.threads = String(opts.threads);
+  if (opts.memoryLimit !== undefined) options.memory_limit = opts.memoryLimit;
+  const instance = await DuckDBInstance.create(path, options);
+  return { instance, path };
+}
+
+/** Runs `fn` inside BEGIN/COMMIT on `conn`, rolling back if it throws. */
+export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const out = await fn();
+    await conn.run('COMMIT');
+    return out;
+  } catch (err) {
+    try {
+      await conn.run('ROLLBACK');
+    } catch {
+      // The transaction may already be aborted; the original error matters.
+    }
+    throw err;
+  }
+}
+
+/** Row objects with DuckDB values converted to plain JS (BIGINT -> bigint, DATE -> DuckDBDateValue, ...). */
+export async function queryRows(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: DuckDBValue[] | Record<string, DuckDBValue>,
+): Promise<Record<string, DuckDBValue>[]> {
+  const reader = await conn.runAndReadAll(sql, params);
+  return reader.getRowObjects();
+}
+
+/** Row objects with JSON-friendly values: BIGINT as number when safe (else string), DATE as 'YYYY-MM-DD'. */
+export async function queryJson(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: DuckDBValue[] | Record<string, DuckDBValue>,
+): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) out[k] = toPlain(v);
+    return out;
+  });
+}
+
+function toPlain(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString().slice(0, 10) === v.toISOString().slice(0, 10) ? v.toISOString() : v;
+  if (Array.isArray(v)) return v.map(toPlain);
+  return v;
+}
+
+/** SQL string literal (for identifiers and paths in statements that cannot take parameters, e.g. COPY). */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
