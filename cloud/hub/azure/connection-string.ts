@@ -59,7 +59,7 @@ export function checkIotHubServiceConnectionString(text: string): Checked<IotHub
   if (!parsed.ok) return parsed;
   const map = parsed.value;
   if (map.has('DeviceId')) {
-    return { ok: false, problem: 'is a device connection string; use a shared access policy with service connect and registry read/write rights (e.g. "service" plus "registryReadWrite", or "iothubowner")' };
+    return { ok: false, problem: 'is a device connection string; use a shared access policy with ServiceConnect (plus RegistryRead for connection polling), e.g. a dedicated fleetsync-cloud policy' };
   }
   if (map.has('Endpoint')) {
     return { ok: false, problem: 'looks like an Event Hub connection string; expected HostName=<hub>.azure-devices.net;SharedAccessKeyName=...;SharedAccessKey=...' };
