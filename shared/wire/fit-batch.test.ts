@@ -11,7 +11,8 @@ function readings(count: number, from = 1): StampedEvent[] {
     kind: 'reading',
     body: {
       v: 2, vehicle: 'TRK-0042', sensor: 'j1939', signal: ['engine_speed', 'coolant_temp', 'fuel_rate'][i % 3]!,
-      value: Math.round(Math.sin(i / 7) * 8000) / 8 || 0, // (-0 travels as 0, like JSON) unit: 'rpm', sensorTime: 1_741_579_200_000 + i * 137 - 20, quality: 'good',
+      // `|| 0`: -0 travels as 0, like JSON.
+      value: Math.round(Math.sin(i / 7) * 8000) / 8 || 0, unit: 'rpm', sensorTime: 1_741_579_200_000 + i * 137 - 20, quality: 'good',
     },
   }));
 }
