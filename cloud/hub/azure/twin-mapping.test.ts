@@ -18,6 +18,10 @@ describe('twin mapping', () => {
     expect(buildDesiredPatch(patch)).toEqual({ properties: { desired: patch } });
   });
 
+  it('drops top-level $version and $metadata, so a twin read back can be patched as is', () => {
+    expect(buildDesiredPatch({ a: 1, $version: 4, $metadata: { $lastUpdated: 'x' } })).toEqual({ properties: { desired: { a: 1 } } });
+  });
+
   it('copies the patch, so later changes by the caller do not leak into the request', () => {
     const patch = { a: { b: 1 } };
     const body = buildDesiredPatch(patch);
@@ -27,7 +31,7 @@ describe('twin mapping', () => {
 
   it("refuses keys IoT Hub does not allow ('.', '$', space, control), naming the path", () => {
     expect(patchError({ uplink: { 'batch.size': 1 } }).path).toBe('/uplink/batch.size');
-    expect(patchError({ $version: 3 }).path).toBe('/$version');
+    expect(patchError({ a: { $ref: 3 } }).path).toBe('/a/$ref');
     expect(patchError({ 'a b': 1 }).path).toBe('/a b');
     expect(patchError({ ['x\u0001']: 1 }).code).toBe('TWIN_PATCH_INVALID');
   });

@@ -49,9 +49,12 @@ function measure(value: unknown, path: string, depth: number): number {
  */
 export function buildDesiredPatch(patch: Record<string, unknown>): { properties: { desired: Record<string, unknown> } } {
   if (!isPlainObject(patch)) throw new TwinPatchError('', 'patch must be a JSON object');
-  const size = measure(patch, '', 1);
+  // Top-level $version / $metadata are IoT Hub's bookkeeping (a twin read back and patched carries them): dropped,
+  // as the embedded endpoint does. A '$' anywhere else is an error.
+  const own = Object.fromEntries(Object.entries(patch).filter(([k]) => !k.startsWith('$')));
+  const size = measure(own, '', 1);
   if (size > TWIN_LIMITS.sectionBytes) throw new TwinPatchError('', `patch of ${size} bytes exceeds the ${TWIN_LIMITS.sectionBytes}-byte desired section`);
-  return { properties: { desired: structuredClone(patch) } };
+  return { properties: { desired: structuredClone(own) } };
 }
 
 /** The twin sections without IoT Hub's bookkeeping ($metadata); $version stays. */
