@@ -139,7 +139,13 @@ export const validatorsSuite: BenchSuite = {
         higherIsBetter: true,
         note,
       },
-      { group: GROUP, name: 'valid reading: Zod 4 safeParse (baseline)', value: zodValid, unit: UNIT, higherIsBetter: true },
+      {
+        group: GROUP,
+        name: 'valid reading: Zod 4 safeParse (baseline)',
+        value: zodValid,
+        unit: UNIT,
+        higherIsBetter: true,
+      },
       {
         group: GROUP,
         name: 'invalid reading + first error: TypeBox TypeCompiler (chosen)',

@@ -1,8 +1,8 @@
 /**
  * One TypeBox schema per contract version, describing exactly the types in ./types.ts (checked at compile time below).
  *
- * Policy on unknown fields: TOLERATED and KEPT. Objects do not set `additionalProperties: false`, so a sensor or gateway
- * running newer firmware can add fields (additive schema evolution) without its data being rejected by an older
+ * Policy on unknown fields: TOLERATED and KEPT. Objects do not set `additionalProperties: false`, so a sensor or
+ * gateway running newer firmware can add fields (additive schema evolution) without its data being rejected by an older
  * gateway or cloud; Bronze keeps them as received. Unknown fields are not inspected here; the sensor payload decoder
  * bounds their size and nesting (shared/sensor-protocol/decode.ts).
  *
@@ -71,7 +71,9 @@ const readingV2Props = {
   ...readingCommon,
   sensorTime: Epoch,
   quality: QualitySchema,
-  spn: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SPN, description: `a J1939 SPN, an integer in [0, ${MAX_SPN}]` })),
+  spn: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_SPN, description: `a J1939 SPN, an integer in [0, ${MAX_SPN}]` }),
+  ),
 };
 
 const positionCommon = {
@@ -80,7 +82,9 @@ const positionCommon = {
   lat: Lat,
   lon: Lon,
   speedKmh: Type.Optional(Type.Number({ minimum: 0, maximum: 500, description: 'a finite speed in [0, 500] km/h' })),
-  heading: Type.Optional(Type.Number({ minimum: 0, maximum: 360, description: 'a finite heading in [0, 360] degrees' })),
+  heading: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 360, description: 'a finite heading in [0, 360] degrees' }),
+  ),
 };
 const positionV2Props = {
   ...positionCommon,
