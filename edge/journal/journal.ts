@@ -118,6 +118,7 @@ export class Journal extends EventEmitter<JournalEvents> {
   private queue: Item[] = [];
   private queuedPuts = 0;
   private writing = false;
+  private drainScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private failureStreak = 0;
   private droppedBestEffort = 0;
@@ -431,7 +432,7 @@ export class Journal extends EventEmitter<JournalEvents> {
 
   /** Resolves when everything queued so far has been written (or rejected). */
   flushed(): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    if (!this.writing && !this.drainScheduled && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -490,37 +491,48 @@ export class Journal extends EventEmitter<JournalEvents> {
 
   // ---------------------------------------------------------------- internals: writer
 
+  /**
+   * Starts a write if none is running. Deferred by one tick so that appends issued in the same turn (e.g. every
+   * appender woken by the previous batch's resolutions) join one batch instead of the first going out alone.
+   */
   private kick(): void {
-    if (!this.writing && this.queue.length > 0 && this.accepting()) void this.drain();
+    if (this.writing || this.drainScheduled || this.queue.length === 0 || !this.accepting()) return;
+    this.drainScheduled = true;
+    process.nextTick(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
   }
 
   private accepting(): boolean {
     return this.stateValue === 'open' || this.stateValue === 'closing';
   }
 
+  /** Writes one batch, then schedules the next: whatever queued up meanwhile. */
   private async drain(): Promise<void> {
+    if (this.writing || this.queue.length === 0 || !this.accepting()) return this.notifyIdle();
     this.writing = true;
+    const batch = this.cut();
+    let failure: { err: unknown } | null = null;
     try {
-      while (this.queue.length > 0 && this.accepting()) {
-        const batch = this.cut();
-        const ops = this.buildOps(batch);
-        try {
-          await this.testHooks?.beforeWrite?.(this.db);
-          await this.db.batch(ops, { sync: this.settings.sync });
-        } catch (err) {
-          this.onWriteFailure(batch, err);
-          return;
-        }
-        this.onDurable(batch);
-      }
-    } finally {
-      this.writing = false;
-      if (this.queue.length === 0 || !this.accepting()) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      const ops = this.buildOps(batch);
+      await this.testHooks?.beforeWrite?.(this.db);
+      await this.db.batch(ops, { sync: this.settings.sync });
+    } catch (err) {
+      failure = { err };
     }
+    this.writing = false;
+    if (failure) this.onWriteFailure(batch, failure.err);
+    else this.onDurable(batch);
+    this.kick();
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.writing || this.drainScheduled || (this.queue.length > 0 && this.accepting())) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** The next batch: as many queued items as fit the count and byte caps (always at least one). */

@@ -1,0 +1,132 @@
+/**
+ * Edge journal (LevelDB): durable appends through the adaptive group-commit writer against a put per message with
+ * sync (same concurrency, same run); draining a large backlog through a cursor with acks; the cost of a large
+ * backlog in memory, in open time (the lane scan that rebuilds the byte accounting) and on disk.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { Packr } from 'msgpackr';
+import type { BenchOptions, BenchRow, BenchSuite } from '../harness.ts';
+import { Journal } from '../../edge/journal/journal.ts';
+import { eventKey } from '../../edge/journal/keys.ts';
+import { itemFor } from '../../edge/journal/test-items.ts';
+
+const GROUP = 'Edge journal';
+const APPENDERS = 200;
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetsync-bench-journal-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `APPENDERS` concurrent loops, each awaiting its append before the next (a client with QoS 1 in flight). */
+async function concurrentLoops(total: number, one: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: APPENDERS }, async () => {
+      while (next < total) await one(next++);
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function groupCommitRate(total: number): Promise<number> {
+  return withDir(async (dir) => {
+    const j = await Journal.open({ dir });
+    try {
+      return await concurrentLoops(total, (i) => j.append('telemetry', itemFor('telemetry', i)));
+    } finally {
+      await j.close();
+    }
+  });
+}
+
+async function putPerMessageRate(total: number): Promise<number> {
+  return withDir(async (dir) => {
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    const packr = new Packr({ useRecords: false });
+    try {
+      return await concurrentLoops(total, (i) =>
+        db.put(eventKey('telemetry', i + 1), packr.pack({ seq: i + 1, ...itemFor('telemetry', i) }) as Uint8Array, { sync: true }),
+      );
+    } finally {
+      await db.close();
+    }
+  });
+}
+
+const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
+
+async function backlogFigures(n: number): Promise<BenchRow[]> {
+  return withDir(async (dir) => {
+    const label = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
+    const rssBefore = rssMiB();
+    let j = await Journal.open({ dir, capBytes: 4 * 2 ** 30 });
+    // Fill through the writer in windows, so the queue (and its promises) stays bounded.
+    for (let i = 0; i < n; i += 20_000) {
+      await Promise.all(Array.from({ length: Math.min(20_000, n - i) }, (_, k) => j.append('telemetry', itemFor('telemetry', i + k))));
+    }
+    await j.close();
+
+    const openStart = performance.now();
+    j = await Journal.open({ dir, capBytes: 4 * 2 ** 30 });
+    const openMs = performance.now() - openStart;
+    const rssBacklog = rssMiB();
+    const diskBacklog = await j.measureDisk();
+
+    const c = j.cursor('telemetry');
+    const drainStart = performance.now();
+    let drained = 0;
+    for (;;) {
+      const chunk = await c.next({ maxEvents: 1000, maxBytes: 1024 * 1024, decode: false });
+      if (chunk.seqs.length === 0) break;
+      await j.ack('telemetry', chunk.seqs.at(-1)!);
+      drained += chunk.seqs.length;
+    }
+    const drainRate = drained / ((performance.now() - drainStart) / 1000);
+    const compactStart = performance.now();
+    await j.compact();
+    const compactMs = performance.now() - compactStart;
+    const diskDrained = await j.measureDisk();
+    await j.close();
+    if (drained !== n) throw new Error(`drained ${drained} of ${n}`);
+
+    return [
+      { group: GROUP, name: `drain ${label} backlog: cursor read + ack`, value: drainRate, unit: 'events/s', higherIsBetter: true, note: 'chunks of 1000, encoded (not decoded), ack per chunk' },
+      { group: GROUP, name: `open with ${label} backlog (lane scan)`, value: openMs, unit: 'ms', higherIsBetter: false },
+      { group: GROUP, name: `RSS growth with ${label} backlog (after reopen)`, value: rssBacklog - rssBefore, unit: 'MiB', higherIsBetter: false, note: `process RSS ${rssBacklog.toFixed(0)} MiB; includes V8 heap not yet collected` },
+      { group: GROUP, name: `disk with ${label} backlog`, value: diskBacklog / 2 ** 20, unit: 'MiB', higherIsBetter: false },
+      { group: GROUP, name: `disk after drain + compaction (${label})`, value: diskDrained / 2 ** 20, unit: 'MiB', higherIsBetter: false, note: `compaction took ${compactMs.toFixed(0)} ms` },
+    ];
+  });
+}
+
+export const journalSuite: BenchSuite = {
+  name: 'journal',
+  async run(opts: BenchOptions): Promise<BenchRow[]> {
+    const appends = opts.quick ? 20_000 : 100_000;
+    const baselineAppends = opts.quick ? 5_000 : 20_000;
+    const put = await putPerMessageRate(baselineAppends);
+    const group = await groupCommitRate(appends);
+    return [
+      {
+        group: GROUP,
+        name: `durable appends, ${APPENDERS} concurrent appenders (group commit, sync)`,
+        value: group,
+        unit: 'appends/s',
+        baseline: { name: 'put per message, sync', value: put },
+        higherIsBetter: true,
+        note: 'fsync is cheap on this VM; on flash the gap widens',
+      },
+      ...(await backlogFigures(opts.quick ? 100_000 : 1_000_000)),
+    ];
+  },
+};
