@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../harness.ts';
 import { validatorsSuite } from './validators.ts';
+import { journalSuite } from './journal.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [validatorsSuite];
+export const suites: BenchSuite[] = [validatorsSuite, journalSuite];
