@@ -1,0 +1,54 @@
+/** What every rule type provides to the engine: its inputs, and an evaluation that yields a level per instance. */
+import type { Severity } from '../../../shared/contracts/types.ts';
+import type { EvalContext } from '../eval-context.ts';
+
+/** on: raise condition holds; off: clear condition holds; hold: neither (hysteresis band, missing data, suspended). */
+export type Level = 'on' | 'off' | 'hold';
+
+export interface Verdict {
+  /** '' for rules with a single alert per vehicle; e.g. "110:0" for one DTC. */
+  instance: string;
+  level: Level;
+  value: number | null;
+  threshold: number | null;
+  signal?: string;
+  sensor?: string;
+  severity?: Severity;
+  /** The raw measurement when `value` is derived from it (a deviation, a drop). */
+  observed?: number;
+  /** A reference the value was judged against (setpoint, window start value). */
+  ref?: number;
+  /** A short fixed note for the message (zone id, lamp, "suspended"). */
+  note?: string;
+}
+
+export interface Deps {
+  signals: string[];
+  sensors: string[];
+}
+
+export interface RuleLogic<S = unknown> {
+  deps: Deps;
+  /** Which end of the value range counts as the peak. */
+  peak: 'max' | 'min';
+  /** The alert's value is how long the condition has held (seconds), filled in by the engine. */
+  valueIsDuration?: boolean;
+  /** One alert per instance key; instances missing from a complete evaluation are off. */
+  multiInstance?: boolean;
+  newScratch(): S;
+  /** Pushes verdicts; a multi-instance rule returns false when its input is unknown (missing instances hold). */
+  evaluate(ctx: EvalContext, scratch: S, out: Verdict[]): boolean | void;
+  /** Called when the rule's `when` gate closes. */
+  reset?(scratch: S): void;
+  /** Text for alert messages; only called when an alert is emitted. */
+  describe(v: Verdict): string;
+}
+
+/** Erases the scratch type once the logic is built (the engine only passes each rule its own scratch back). */
+export const erase = <S>(l: RuleLogic<S>): RuleLogic => l as unknown as RuleLogic;
+
+export function fmt(n: number | null | undefined): string {
+  if (n === null || n === undefined) return 'n/a';
+  if (Number.isInteger(n)) return String(n);
+  return String(Math.round(n * 100) / 100);
+}
