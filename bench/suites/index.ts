@@ -1,6 +1,7 @@
 import type { BenchSuite } from '../harness.ts';
 import { validatorsSuite } from './validators.ts';
 import { journalSuite } from './journal.ts';
+import { alertEvalSuite } from './alert-eval.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [validatorsSuite, journalSuite];
+export const suites: BenchSuite[] = [validatorsSuite, journalSuite, alertEvalSuite];
