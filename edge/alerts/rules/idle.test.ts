@@ -43,4 +43,14 @@ describe('idle rule', () => {
     d.advance(1_200_000);
     expect(d.all).toEqual([]);
   });
+
+  it('a forward clock jump does not count the gap as idling', () => {
+    const d = new Drive([rule]);
+    idle(d, 300_000, 650, 0);
+    d.t += 3600_000; // gateway clock jumps an hour ahead
+    idle(d, 590_000, 650, 0);
+    expect(d.all).toEqual([]);
+    idle(d, 20_000, 650, 0);
+    expect(d.all[0]).toMatchObject({ state: 'raised', value: 600 });
+  });
 });
