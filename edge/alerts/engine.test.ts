@@ -63,6 +63,20 @@ describe('alert lifecycle', () => {
     expect(d.all[2]?.raisedAt).toBe(T0 + 60_000);
   });
 
+  it('each alert has its own peak, even when raised right after a clear', () => {
+    const d = new Drive([fast]);
+    d.read('coolant_temp', 120);
+    d.read('coolant_temp', 90);
+    d.read('coolant_temp', 106);
+    d.read('coolant_temp', 90);
+    expect(d.all.map((a) => [a.state, a.peak])).toEqual([
+      ['raised', 120],
+      ['cleared', 120],
+      ['raised', 106],
+      ['cleared', 106],
+    ]);
+  });
+
   it('clearForS: the clear condition must last', () => {
     const d = new Drive([{ ...fast, clearForS: 10 }]);
     d.read('coolant_temp', 110);

@@ -91,6 +91,7 @@ function absorb(i: Instance, v: Verdict, dir: 'max' | 'min'): void {
 
 /** Feeds one verdict at engine time `now`; says what, if anything, the alert should announce. */
 export function stepInstance(i: Instance, v: Verdict, t: Timing, now: number): Transition {
+  const starting = i.onSince < 0;
   if (v.level === 'on') {
     if (i.onSince < 0) i.onSince = now;
   } else i.onSince = -1;
@@ -104,6 +105,8 @@ export function stepInstance(i: Instance, v: Verdict, t: Timing, now: number): T
       i.blocked = false;
       return 'none';
     }
+    // A new episode: its peak must not inherit the previous alert's.
+    if (starting) i.peak = null;
     absorb(i, v, t.peak);
     if (now - i.onSince < t.forMs) return 'none';
     if (now < i.cooldownUntil) {
