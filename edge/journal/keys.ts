@@ -20,8 +20,9 @@ export function eventKey(lane: Lane, seq: number): Uint8Array {
 }
 
 export function seqOfKey(key: Uint8Array): number {
-  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  return view.getUint32(1) * TWO_32 + view.getUint32(5);
+  const hi = ((key[1]! << 24) | (key[2]! << 16) | (key[3]! << 8) | key[4]!) >>> 0;
+  const lo = ((key[5]! << 24) | (key[6]! << 16) | (key[7]! << 8) | key[8]!) >>> 0;
+  return hi * TWO_32 + lo;
 }
 
 /** Bounds covering every event key of a lane. */
