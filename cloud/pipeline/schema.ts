@@ -148,7 +148,7 @@ export const SILVER_TABLES: SilverTable[] = [
   {
     name: 'quarantine',
     columns: QUARANTINE,
-    order: 'vehicle, bronze_id, seq NULLS FIRST, reason, detail',
+    order: 'vehicle, epoch NULLS FIRST, lane NULLS FIRST, seq NULLS FIRST, reason, detail, bronze_id',
     timeColumn: 'day_ms',
   },
 ];
@@ -175,6 +175,7 @@ export const DDL: string[] = [
     content_encoding VARCHAR,
     properties VARCHAR NOT NULL,
     header_error VARCHAR,
+    opaque_key VARCHAR,
     body BLOB NOT NULL,
     redacted BOOLEAN NOT NULL
   )`,

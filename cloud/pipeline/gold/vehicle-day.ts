@@ -24,6 +24,8 @@ export interface VehicleDayInput {
   /** Sorted by (time, seq), all within [dayStart, dayStart + 1 day). */
   positions: GoldPosition[];
   readings: GoldReading[];
+  /** All Silver readings of the day (Gold is given only the signals it uses); defaults to readings.length. */
+  readingCount?: number;
   /** Driver in force at the day start (last driver reading of the previous day); undefined when unknown. */
   driverAtStart: string | null | undefined;
   /** Merged alerts of this vehicle whose lifetime overlaps the day. */
@@ -96,7 +98,7 @@ export function computeVehicleDay(input: VehicleDayInput, s: GoldSettings): Vehi
     engineOnS: engineOnIn(st.startMs, st.endMs),
   }));
 
-  const daily = positions.length || readings.length ? computeDaily(input, series, trips, s, idleIn(dayStart, dayEnd), engineOnIn(dayStart, dayEnd)) : null;
+  const daily = positions.length || readings.length || input.readingCount ? computeDaily(input, series, trips, s, idleIn(dayStart, dayEnd), engineOnIn(dayStart, dayEnd)) : null;
   const reefer = computeReefer(series, dayStart, dayEnd, s);
   const safety = computeSafety(input, series, driver, s);
   return { daily, trips, stops, reefer, safety };
@@ -152,7 +154,7 @@ function computeDaily(
     movingS,
     trips: trips.length,
     positions: input.positions.length,
-    readings: input.readings.length,
+    readings: input.readingCount ?? input.readings.length,
   };
 }
 

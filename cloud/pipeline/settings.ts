@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { validateSettings } from '../../shared/settings/load-settings.ts';
+import { GoldSettingsSchema } from './gold/gold-settings.ts';
+
+const closed = { additionalProperties: false } as const;
+const FIVE_YEARS_DAYS = 1827;
+
+export const ExportTargetSettingsSchema = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('local'),
+      /** Defaults to <data>/export. */
+      dir: Type.Optional(Type.String({ minLength: 1 })),
+    },
+    closed,
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('azure-blob'),
+      connectionString: Type.Optional(Type.String({ minLength: 1 })),
+      containerUrl: Type.Optional(Type.String({ minLength: 1, description: 'container URL with a SAS token' })),
+      container: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
+      prefix: Type.String({ default: '' }),
+      createIfMissing: Type.Boolean({ default: false }),
+    },
+    closed,
+  ),
+]);
+
+export const PipelineSettingsSchema = Type.Object(
+  {
+    silver: Type.Object(
+      {
+        /** Events more than this far ahead of the hub's receive time are quarantined (event_time_future). */
+        maxFutureS: Type.Number({ minimum: 0, default: 86_400 }),
+        /** Bronze batches per Silver transaction (and at most maxEventsPerTransaction events). */
+        batchesPerTransaction: Type.Integer({ minimum: 1, default: 512 }),
+        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 200_000 }),
+      },
+      { ...closed, default: {} },
+    ),
+    gold: GoldSettingsSchema,
+    loop: Type.Object(
+      {
+        /** After a Bronze commit, wait this long for more before processing (groups small batches). */
+        debounceMs: Type.Integer({ minimum: 0, default: 100 }),
+        /** Dirty Gold partitions per transaction. */
+        goldPartitionsPerTransaction: Type.Integer({ minimum: 1, default: 2000 }),
+      },
+      { ...closed, default: {} },
+    ),
+    retention: Type.Object(
+      {
+        bronzeDays: Type.Integer({ minimum: 1, default: FIVE_YEARS_DAYS }),
+        silverDays: Type.Integer({ minimum: 1, default: FIVE_YEARS_DAYS }),
+        goldDays: Type.Integer({ minimum: 1, default: FIVE_YEARS_DAYS }),
+        /** How often the retention job runs (it also runs at start). */
+        everyHours: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+      },
+      { ...closed, default: {} },
+    ),
+    export: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Changed partitions are written at most this often. */
+        everyS: Type.Number({ minimum: 0, default: 60 }),
+        target: Type.Union([ExportTargetSettingsSchema], { default: { kind: 'local' } }),
+      },
+      { ...closed, default: {} },
+    ),
+    duckdb: Type.Object(
+      {
+        threads: Type.Optional(Type.Integer({ minimum: 1 })),
+        memoryLimit: Type.Optional(Type.String({ pattern: '^[0-9.]+ ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$' })),
+      },
+      { ...closed, default: {} },
+    ),
+  },
+  { ...closed, default: {} },
+);
+
+export type PipelineSettings = Static<typeof PipelineSettingsSchema>;
+export type ExportTargetSettings = Static<typeof ExportTargetSettingsSchema>;
+
+/** Fills defaults and validates; errors name the field path (SettingsError). */
+export function parsePipelineSettings(raw: unknown, source = 'pipeline settings'): PipelineSettings {
+  return validateSettings(PipelineSettingsSchema, raw ?? {}, source);
+}

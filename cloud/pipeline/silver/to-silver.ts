@@ -1,0 +1,388 @@
+/**
+ * Bronze batch -> Silver rows: decode, deduplicate by (device, epoch, lane, seq), validate against the contracts,
+ * upcast v1 to v2, normalise units, pseudonymise drivers, route failures to quarantine with a reason.
+ * No I/O: the caller owns the state (loaded from and saved to DuckDB) and writes the output.
+ */
+import type { Lane, ReadingV2, StampedEvent } from '../../../shared/contracts/types.ts';
+import { upcastAlert, upcastGatewayStatus, upcastPosition, upcastReading } from '../../../shared/contracts/upcast.ts';
+import { validateAlert, validateGatewayStatus, validatePosition, validateReading } from '../../../shared/contracts/validate.ts';
+import { decodeBatch, WireError, type DecodedBatch } from '../../../shared/wire/index.ts';
+import { DAY_MS } from '../gold/gold-settings.ts';
+import { signalSpec } from '../signals.ts';
+import { streamKey } from '../bronze/batch-meta.ts';
+import type { AlertRow, PositionRow, QuarantineReason, QuarantineRow, ReadingRow, StatusRow } from './rows.ts';
+import { addSeq, emptySeqState, type SeqState } from './seq-tracker.ts';
+import { dimensionOf, normaliseNumber } from './units.ts';
+
+export interface StreamState {
+  device: string;
+  epoch: string;
+  lane: Lane;
+  vehicle: string;
+  seq: SeqState;
+  duplicates: number;
+  lastIngestMs: number;
+  lastBronzeId: number;
+  lastLagMs: number | null;
+  maxLagMs: number | null;
+}
+
+/** What Silver remembers between batches (persisted in silver_streams, device_vehicle, driver_map). */
+export interface SilverState {
+  streams: Map<string, StreamState>;
+  deviceVehicle: Map<string, string>;
+  /** driver id -> pseudonym */
+  drivers: Map<string, string>;
+}
+
+export function emptySilverState(): SilverState {
+  return { streams: new Map(), deviceVehicle: new Map(), drivers: new Map() };
+}
+
+export interface QualityDelta {
+  vehicle: string;
+  dayMs: number;
+  valid: number;
+  quarantined: number;
+  duplicates: number;
+  lastEventMs: number | null;
+  lastIngestMs: number;
+}
+
+/** Rows and bookkeeping produced by a run of batches, written in one transaction. */
+export interface SilverOutput {
+  readings: ReadingRow[];
+  positions: PositionRow[];
+  alerts: AlertRow[];
+  statuses: StatusRow[];
+  quarantine: QuarantineRow[];
+  quality: Map<string, QualityDelta>;
+  reasons: Map<string, { vehicle: string; dayMs: number; reason: QuarantineReason; n: number }>;
+  /** (vehicle, day) partitions whose Gold must be recomputed. */
+  dirty: Map<string, { vehicle: string; dayMs: number }>;
+  touchedStreams: Set<string>;
+  touchedDevices: Set<string>;
+  newDrivers: [driverId: string, pseudonym: string][];
+  lastBronzeId: number;
+  events: number;
+}
+
+export function emptySilverOutput(): SilverOutput {
+  return {
+    readings: [],
+    positions: [],
+    alerts: [],
+    statuses: [],
+    quarantine: [],
+    quality: new Map(),
+    reasons: new Map(),
+    dirty: new Map(),
+    touchedStreams: new Set(),
+    touchedDevices: new Set(),
+    newDrivers: [],
+    lastBronzeId: 0,
+    events: 0,
+  };
+}
+
+export interface SilverOptions {
+  /** Event times further ahead of the hub receive time than this are quarantined (a wrong clock). */
+  maxFutureMs: number;
+  /** New driver pseudonyms (random in production; injectable for tests). */
+  newPseudonym: () => string;
+}
+
+export interface BronzeBatch {
+  bronzeId: number;
+  deviceId: string;
+  enqueuedMs: number;
+  body: Uint8Array;
+}
+
+const MAX_RAW_JSON = 16_384;
+/** Alert lifecycle messages may arrive days after the raise: Gold of every day in between is refreshed, up to this. */
+const MAX_ALERT_SPAN_DAYS = 31;
+
+const dayOf = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+
+/** A JSON rendering of a body for quarantine; never throws, bounded in size. */
+export function rawJson(body: unknown): string {
+  try {
+    const s = JSON.stringify(body, (_k, v: unknown) =>
+      v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('base64') } : typeof v === 'bigint' ? v.toString() : v,
+    );
+    return s.length > MAX_RAW_JSON ? `${s.slice(0, MAX_RAW_JSON)}…` : s;
+  } catch {
+    return '"<unserialisable>"';
+  }
+}
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export class SilverBuilder {
+  constructor(
+    private readonly state: SilverState,
+    private readonly opts: SilverOptions,
+    readonly out: SilverOutput = emptySilverOutput(),
+  ) {}
+
+  /** Processes one Bronze batch; any problem ends in quarantine, never in an exception. */
+  add(b: BronzeBatch): void {
+    this.out.lastBronzeId = Math.max(this.out.lastBronzeId, b.bronzeId);
+    let decoded: DecodedBatch;
+    try {
+      decoded = decodeBatch(b.body);
+    } catch (err) {
+      const detail = err instanceof WireError ? err.message : `corrupt: ${String(err)}`;
+      const vehicle = this.state.deviceVehicle.get(b.deviceId) ?? b.deviceId;
+      this.quarantine(b, vehicle, null, null, null, 'batch', 'undecodable_batch', detail, null, null, b.body);
+      return;
+    }
+    const { header, events } = decoded;
+    const sk = streamKey(b.deviceId, header.epoch, header.lane);
+    let stream = this.state.streams.get(sk);
+    if (stream === undefined) {
+      stream = {
+        device: b.deviceId,
+        epoch: header.epoch,
+        lane: header.lane,
+        vehicle: this.state.deviceVehicle.get(b.deviceId) ?? b.deviceId,
+        seq: emptySeqState(),
+        duplicates: 0,
+        lastIngestMs: Number.NEGATIVE_INFINITY,
+        lastBronzeId: 0,
+        lastLagMs: null,
+        maxLagMs: null,
+      };
+      this.state.streams.set(sk, stream);
+    }
+    this.out.touchedStreams.add(sk);
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const e of events) {
+      this.out.events++;
+      if (!addSeq(stream.seq, e.seq)) {
+        stream.duplicates++;
+        this.quality(stream.vehicle, dayOf(e.rt), b.enqueuedMs).duplicates++;
+        continue;
+      }
+      const t = this.event(b, stream, e);
+      if (t !== null && t > newest) newest = t;
+    }
+    // Lag of the newest batch: how long after its newest event the hub received it.
+    if (b.enqueuedMs > stream.lastIngestMs || (b.enqueuedMs === stream.lastIngestMs && b.bronzeId > stream.lastBronzeId)) {
+      stream.lastIngestMs = b.enqueuedMs;
+      stream.lastBronzeId = b.bronzeId;
+      if (Number.isFinite(newest)) stream.lastLagMs = b.enqueuedMs - newest;
+    }
+    if (Number.isFinite(newest)) stream.maxLagMs = Math.max(stream.maxLagMs ?? 0, b.enqueuedMs - newest);
+  }
+
+  /** Returns the event time of a valid event, null when quarantined. */
+  private event(b: BronzeBatch, stream: StreamState, e: StampedEvent): number | null {
+    const key = { epoch: stream.epoch, lane: stream.lane, seq: e.seq };
+    switch (e.kind) {
+      case 'reject': {
+        const r = e.body;
+        const detail = typeof r.reason === 'string' ? r.reason : 'rejected by the gateway';
+        this.quarantine(b, stream.vehicle, key.epoch, key.lane, key.seq, 'reject', 'gateway_reject', detail, null, rawJson({ topic: r.topic, reason: r.reason, sensor: r.sensor }), r.raw instanceof Uint8Array ? r.raw : null);
+        return null;
+      }
+      case 'reading': {
+        const v = validateReading(e.body);
+        if (!v.ok) return this.invalid(b, stream, key, 'reading', `${v.error.field}: ${v.error.reason}`, e.body);
+        const r = upcastReading(v.value);
+        this.learnVehicle(stream, r.vehicle);
+        if (this.future(b, stream, key, 'reading', r.sensorTime, e.body)) return null;
+        return this.reading(b, stream, key, e, r, v.value.v);
+      }
+      case 'position': {
+        const v = validatePosition(e.body);
+        if (!v.ok) return this.invalid(b, stream, key, 'position', `${v.error.field}: ${v.error.reason}`, e.body);
+        const p = upcastPosition(v.value);
+        this.learnVehicle(stream, p.vehicle);
+        if (this.future(b, stream, key, 'position', p.sensorTime, e.body)) return null;
+        this.out.positions.push({
+          vehicle: p.vehicle, ...key, eventMs: p.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
+          sensor: p.sensor, lat: p.lat, lon: p.lon, speedKmh: p.speedKmh ?? null, heading: p.heading ?? null,
+          altitudeM: p.altitude ?? null, hdop: p.hdop ?? null, satellites: p.satellites ?? null,
+          srcVersion: v.value.v, bronzeId: b.bronzeId,
+        });
+        this.valid(p.vehicle, p.sensorTime, b.enqueuedMs);
+        return p.sensorTime;
+      }
+      case 'alert': {
+        const v = validateAlert(e.body);
+        if (!v.ok) return this.invalid(b, stream, key, 'alert', `${v.error.field}: ${v.error.reason}`, e.body);
+        const a = upcastAlert(v.value);
+        this.learnVehicle(stream, a.vehicle);
+        if (this.future(b, stream, key, 'alert', a.sensorTime, e.body)) return null;
+        this.out.alerts.push({
+          vehicle: a.vehicle, ...key, eventMs: a.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
+          alertId: a.id, ruleId: a.ruleId, state: a.state, severity: a.severity, value: a.value, threshold: a.threshold,
+          peak: a.peak, raisedMs: a.raisedAt, message: a.message, lat: a.position?.lat ?? null, lon: a.position?.lon ?? null,
+          signal: a.signal ?? null, sensor: a.sensor ?? null, suppressed: a.suppressed ?? null,
+          srcVersion: v.value.v, bronzeId: b.bronzeId,
+        });
+        this.valid(a.vehicle, a.sensorTime, b.enqueuedMs);
+        // Days between the raise and this message: their Gold (overspeed time, alert rows) may change.
+        const from = dayOf(Math.min(a.raisedAt, a.sensorTime));
+        const to = dayOf(a.sensorTime);
+        for (let d = Math.max(from, to - MAX_ALERT_SPAN_DAYS * DAY_MS); d < to; d += DAY_MS) this.dirty(a.vehicle, d);
+        return a.sensorTime;
+      }
+      case 'status': {
+        const v = validateGatewayStatus(e.body);
+        if (!v.ok) return this.invalid(b, stream, key, 'status', `${v.error.field}: ${v.error.reason}`, e.body);
+        const s = upcastGatewayStatus(v.value);
+        this.learnVehicle(stream, s.vehicle);
+        if (this.future(b, stream, key, 'status', s.sensorTime, e.body)) return null;
+        let backlog = 0;
+        let evicted = 0;
+        const lanes: Record<string, unknown> = {};
+        for (const lane of Object.keys(s.lanes).sort() as Lane[]) {
+          const l = s.lanes[lane];
+          if (l === undefined) continue;
+          backlog += l.backlogEvents;
+          evicted += l.evicted;
+          lanes[lane] = l;
+        }
+        this.out.statuses.push({
+          vehicle: s.vehicle, ...key, eventMs: s.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
+          gateway: s.gateway, bootId: s.bootId, connectivity: s.connectivity, version: s.version, uptimeS: s.uptimeS,
+          rejects: s.rejects, diskBytes: s.diskBytes, backlogEvents: backlog, evicted, lanesJson: JSON.stringify(lanes),
+          srcVersion: v.value.v, bronzeId: b.bronzeId,
+        });
+        this.valid(s.vehicle, s.sensorTime, b.enqueuedMs);
+        return s.sensorTime;
+      }
+      default:
+        // The wire decoder admits only the five kinds; this keeps an unknown one from vanishing silently.
+        return this.invalid(b, stream, key, 'unknown', `unknown event kind`, e);
+    }
+  }
+
+  private reading(
+    b: BronzeBatch,
+    stream: StreamState,
+    key: { epoch: string; lane: Lane; seq: number },
+    e: StampedEvent,
+    r: ReadingV2,
+    srcVersion: number,
+  ): number | null {
+    const spec = signalSpec(r.signal);
+    let valueNum: number | null = null;
+    let valueText: string | null = null;
+    let valueBool: boolean | null = null;
+    let unit = r.unit;
+    let fromUnit: string | null = null;
+    const value = r.value;
+    if (spec !== undefined && typeof value !== spec.type) {
+      this.quarantine(b, r.vehicle, key.epoch, key.lane, key.seq, 'reading', 'value_type', `${r.signal} must be a ${spec.type}, got a ${typeof value}`, r.sensorTime, rawJson(e.body), null);
+      return null;
+    }
+    if (typeof value === 'number') {
+      const n = normaliseNumber(value, r.unit);
+      if (spec?.dimension !== undefined && n.unit !== '' && dimensionOf(n.unit) !== spec.dimension) {
+        this.quarantine(b, r.vehicle, key.epoch, key.lane, key.seq, 'reading', 'unit_mismatch', `${r.signal} needs a ${spec.dimension} unit, got '${r.unit}'`, r.sensorTime, rawJson(e.body), null);
+        return null;
+      }
+      valueNum = n.value;
+      unit = n.unit;
+      fromUnit = n.fromUnit;
+    } else if (typeof value === 'boolean') {
+      valueBool = value;
+    } else {
+      valueText = spec?.role === 'driver' && value !== '' ? this.pseudonym(value) : value;
+    }
+    this.out.readings.push({
+      vehicle: r.vehicle, ...key, eventMs: r.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
+      sensor: r.sensor, signal: r.signal, valueNum, valueText, valueBool, unit, fromUnit, quality: r.quality,
+      spn: r.spn ?? null, srcVersion, bronzeId: b.bronzeId,
+    });
+    this.valid(r.vehicle, r.sensorTime, b.enqueuedMs);
+    return r.sensorTime;
+  }
+
+  private pseudonym(driverId: string): string {
+    let p = this.state.drivers.get(driverId);
+    if (p === undefined) {
+      p = this.opts.newPseudonym();
+      this.state.drivers.set(driverId, p);
+      this.out.newDrivers.push([driverId, p]);
+    }
+    return p;
+  }
+
+  private learnVehicle(stream: StreamState, vehicle: string): void {
+    if (stream.vehicle !== vehicle) stream.vehicle = vehicle;
+    if (this.state.deviceVehicle.get(stream.device) !== vehicle) {
+      this.state.deviceVehicle.set(stream.device, vehicle);
+      this.out.touchedDevices.add(stream.device);
+    }
+  }
+
+  private future(b: BronzeBatch, stream: StreamState, key: { epoch: string; lane: Lane; seq: number }, kind: string, t: number, body: unknown): boolean {
+    if (t <= b.enqueuedMs + this.opts.maxFutureMs) return false;
+    const ahead = Math.round((t - b.enqueuedMs) / 1000);
+    this.quarantine(b, stream.vehicle, key.epoch, key.lane, key.seq, kind, 'event_time_future', `event time ${new Date(t).toISOString()} is ${ahead} s after the hub received it`, t, rawJson(body), null);
+    return true;
+  }
+
+  private invalid(b: BronzeBatch, stream: StreamState, key: { epoch: string; lane: Lane; seq: number }, kind: string, detail: string, body: unknown): null {
+    const claimed = (body as { vehicle?: unknown } | null)?.vehicle;
+    const vehicle = typeof claimed === 'string' && ID_RE.test(claimed) ? claimed : stream.vehicle;
+    this.quarantine(b, vehicle, key.epoch, key.lane, key.seq, kind, 'invalid_contract', detail, null, rawJson(body), null);
+    return null;
+  }
+
+  private quarantine(
+    b: BronzeBatch,
+    vehicle: string,
+    epoch: string | null,
+    lane: Lane | null,
+    seq: number | null,
+    kind: string,
+    reason: QuarantineReason,
+    detail: string,
+    eventMs: number | null,
+    json: string | null,
+    bytes: Uint8Array | null,
+  ): void {
+    // Count it on its event day when that time is believable, else on the day it arrived.
+    const dayMs = dayOf(eventMs !== null && reason !== 'event_time_future' ? eventMs : b.enqueuedMs);
+    this.out.quarantine.push({
+      vehicle, deviceId: b.deviceId, epoch, lane, seq, kind, reason, detail: detail.slice(0, 1000), eventMs,
+      ingestMs: b.enqueuedMs, dayMs, rawJson: json, rawBytes: bytes, bronzeId: b.bronzeId,
+    });
+    const q = this.quality(vehicle, dayMs, b.enqueuedMs);
+    q.quarantined++;
+    const rk = `${vehicle}\u0000${dayMs}\u0000${reason}`;
+    const r = this.out.reasons.get(rk);
+    if (r) r.n++;
+    else this.out.reasons.set(rk, { vehicle, dayMs, reason, n: 1 });
+    this.dirty(vehicle, dayMs);
+  }
+
+  private valid(vehicle: string, eventMs: number, ingestMs: number): void {
+    const dayMs = dayOf(eventMs);
+    const q = this.quality(vehicle, dayMs, ingestMs);
+    q.valid++;
+    if (q.lastEventMs === null || eventMs > q.lastEventMs) q.lastEventMs = eventMs;
+    this.dirty(vehicle, dayMs);
+  }
+
+  private quality(vehicle: string, dayMs: number, ingestMs: number): QualityDelta {
+    const k = `${vehicle}\u0000${dayMs}`;
+    let q = this.out.quality.get(k);
+    if (q === undefined) {
+      q = { vehicle, dayMs, valid: 0, quarantined: 0, duplicates: 0, lastEventMs: null, lastIngestMs: ingestMs };
+      this.out.quality.set(k, q);
+    } else if (ingestMs > q.lastIngestMs) q.lastIngestMs = ingestMs;
+    return q;
+  }
+
+  private dirty(vehicle: string, dayMs: number): void {
+    const k = `${vehicle}\u0000${dayMs}`;
+    if (!this.out.dirty.has(k)) this.out.dirty.set(k, { vehicle, dayMs });
+  }
+}
