@@ -233,7 +233,10 @@ export class EmbeddedHub implements HubSource {
     const d = this.accepted.get(client);
     if (d) this.expiry.arm(client, d.expiresAtS * 1000, () => this.closeClient(client, 'expired-token', 'token expired', 'info'));
     this.links.attach(client);
-    this.log.info({ event: 'device-connected', deviceId: client.id, clean: client.clean }, 'device connected');
+    this.log.info(
+      { event: 'device-connected', deviceId: client.id, clean: client.clean, restored: Object.keys((client as Client & { subscriptions?: object }).subscriptions ?? {}) },
+      'device connected',
+    );
     this.emit(client.id, true);
     const device = view.get(client.id);
     if (!device) return;
@@ -258,6 +261,7 @@ export class EmbeddedHub implements HubSource {
     const device = view.get(client.id);
     if (!device) return;
     const fail = (what: string) => (err: unknown) => this.log.error({ err, deviceId: client.id }, `${what} after subscribe failed`);
+    this.log.debug({ event: 'subscribed', deviceId: client.id, topics: subs.map((s) => s.topic) }, 'device subscribed');
     for (const s of subs) {
       const kind = classifySubscription(s.topic, client.id);
       if (kind === 'methods') methods.flush(client.id);
