@@ -82,7 +82,13 @@ export const GatewaySettings = Type.Object(
     journal: JournalSettings,
     uplink: UplinkSettings,
     alerts: Type.Object(
-      { rulesFile: Type.Optional(Type.String({ minLength: 1 })) },
+      {
+        rulesFile: Type.Optional(Type.String({ minLength: 1, description: 'YAML or JSON rule set; the built-in refrigerated-truck rules when absent' })),
+        killSwitch: Type.Object(
+          { sensors: Type.Array(Type.String(), { default: [] }), rules: Type.Array(Type.String(), { default: [] }) },
+          { ...closed, default: {} },
+        ),
+      },
       { ...closed, default: {} },
     ),
     http: Type.Object({ host: Type.String({ default: '127.0.0.1' }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 9100 }) }, { ...closed, default: {} }),
@@ -95,4 +101,5 @@ export const GatewaySettings = Type.Object(
 );
 
 export type GatewaySettings = Static<typeof GatewaySettings>;
+export type UplinkSettings = Static<typeof UplinkSettings>;
 export type SensorCredential = Static<typeof SensorCredential>;

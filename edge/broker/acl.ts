@@ -2,6 +2,8 @@
  * Who may do what on the truck's broker. Pure: topic strings in, decisions out.
  * Sensors publish only under their own prefix; in-cab displays read alerts and C2D; nobody else subscribes.
  */
+import { filterWithin } from '../../shared/sensor-protocol/acl.ts';
+
 export type Principal =
   | { role: 'sensor'; vehicle: string; sensor: string }
   | { role: 'display'; vehicle: string; username: string }
@@ -26,11 +28,11 @@ export function canPublish(who: Principal, topic: string): Decision {
 
 /** Topic filters a principal may subscribe to. Wildcards must stay inside the allowed subtree. */
 export function canSubscribe(who: Principal, filter: string): Decision {
+  const c2d = `fleet/${who.vehicle}/c2d`;
   if (who.role === 'sensor') {
-    return filter === `fleet/${who.vehicle}/c2d` ? allow : deny(`sensor '${who.sensor}' may only subscribe to fleet/${who.vehicle}/c2d`);
+    return filter === c2d ? allow : deny(`sensor '${who.sensor}' may only subscribe to ${c2d}`);
   }
-  const alerts = `fleet/${who.vehicle}/alerts`;
-  if (filter === `fleet/${who.vehicle}/c2d` || filter === `${alerts}/#` || filter === `${alerts}/+`) return allow;
-  if (filter.startsWith(`${alerts}/`) && !filter.slice(alerts.length + 1).includes('#') && !filter.slice(alerts.length + 1).includes('+')) return allow;
-  return deny(`may only subscribe to ${alerts}/# or fleet/${who.vehicle}/c2d`);
+  const alerts = `fleet/${who.vehicle}/alerts/#`;
+  if (filter.startsWith('$') || !(filter === c2d || filterWithin(filter, alerts))) return deny(`may only subscribe within ${alerts} or to ${c2d}`);
+  return allow;
 }
