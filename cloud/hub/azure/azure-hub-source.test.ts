@@ -3,7 +3,7 @@ import type { DeviceConnectionEvent } from '../hub-source.ts';
 import type { HubTelemetry, IngestSink } from '../ingest-sink.ts';
 import { AzureHubSource } from './azure-hub-source.ts';
 import { parseAzureHubSettings } from './config.ts';
-import { C2DMessageError, DeviceNotFoundError, DeviceNotOnlineError, MethodTimeoutError, TwinPatchError } from './errors.ts';
+import { C2DMessageError, C2DQueueFullError, DeviceNotFoundError, MethodTimeoutError, TwinPatchError } from './errors.ts';
 import { FakeEventHubConsumerClient, FakeRegistry, FakeServiceClient, fakeHubHttpError } from './fake-azure.ts';
 import type { EventDataLike } from './telemetry-mapping.ts';
 
@@ -247,7 +247,9 @@ describe('AzureHubSource telemetry (with a fake EventHubConsumerClient and check
 
   it('refuses a second start', async () => {
     const parts = await started(makeSource(), new RecordingSink());
-    await expect(parts.source.start(new RecordingSink())).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(parts.source.start(new RecordingSink())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await parts.source.stop();
+    await expect(parts.source.start(new RecordingSink())).rejects.toMatchObject({ code: 'NOT_RUNNING' });
   });
 });
 
@@ -348,7 +350,7 @@ describe('AzureHubSource direct methods and C2D (with a fake service Client)', (
     expect(service.invocations[1]?.params).toMatchObject({ payload: null, responseTimeoutInSeconds: 5 });
   });
 
-  it("with a fake service Client: the hub's 504 becomes MethodTimeoutError, 404103 DeviceNotOnlineError", async () => {
+  it("with a fake service Client: the hub's 504 and 404103 (device offline) become METHOD_TIMEOUT, 404001 DEVICE_NOT_FOUND", async () => {
     const { source, service } = makeSource();
     service.onMethod = async () => {
       throw fakeHubHttpError('GatewayTimeoutError', 504, '{"errorCode":504101}');
@@ -357,14 +359,18 @@ describe('AzureHubSource direct methods and C2D (with a fake service Client)', (
     service.onMethod = async () => {
       throw fakeHubHttpError('Error', 404, JSON.stringify({ Message: JSON.stringify({ errorCode: 404103 }) }));
     };
-    await expect(source.invokeMethod('gw-a', 'reboot', null, 10)).rejects.toBeInstanceOf(DeviceNotOnlineError);
+    await expect(source.invokeMethod('gw-a', 'reboot', null, 10)).rejects.toMatchObject({ code: 'METHOD_TIMEOUT', message: expect.stringMatching(/not connected/) });
+    service.onMethod = async () => {
+      throw fakeHubHttpError('Error', 404, '{"Message":"{\\"errorCode\\":404001}"}');
+    };
+    await expect(source.invokeMethod('gw-x', 'reboot', null, 10)).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', deviceId: 'gw-x' });
   });
 
   it('with a fake service Client: a device that never answers is given up at the caller deadline', async () => {
     const { source, service } = makeSource();
     service.onMethod = () => new Promise(() => {});
     await expect(source.invokeMethod('gw-a', 'slow', null, 0.05)).rejects.toBeInstanceOf(MethodTimeoutError);
-    await expect(source.invokeMethod('gw-a', '', null, 5)).rejects.toMatchObject({ code: 'METHOD_NAME_INVALID' });
+    await expect(source.invokeMethod('gw-a', '', null, 5)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('with a fake service Client: sendC2D sends body, properties and a message id; oversized bodies fail first', async () => {
@@ -380,6 +386,10 @@ describe('AzureHubSource direct methods and C2D (with a fake service Client)', (
       throw fakeHubHttpError('DeviceNotFoundError', 404, '{"Message":"ErrorCode:DeviceNotFound;x"}');
     };
     await expect(source.sendC2D('gw-x', 'x')).rejects.toBeInstanceOf(DeviceNotFoundError);
+    service.onSend = async () => {
+      throw fakeHubHttpError('TooManyDevicesError', 403, '{"Message":"ErrorCode:DeviceMaximumQueueDepthExceeded;queue full"}');
+    };
+    await expect(source.sendC2D('gw-a', 'x')).rejects.toBeInstanceOf(C2DQueueFullError);
     expect(service.sent).toHaveLength(2);
   });
 

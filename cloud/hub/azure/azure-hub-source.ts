@@ -3,8 +3,9 @@ import type { IngestSink } from '../ingest-sink.ts';
 import { buildC2DMessage } from './c2d-mapping.ts';
 import type { AzureHubSettings } from './config.ts';
 import { ConnectionTracker, snapshotRow } from './connection-events.ts';
-import { AzureHubError, DeviceNotFoundError, MethodTimeoutError } from './errors.ts';
+import { HubError, MethodTimeoutError, SinkRejectedError } from './errors.ts';
 import { mapMethodError, methodTimeouts, toMethodResult } from './method-mapping.ts';
+import { mapServiceError } from './service-errors.ts';
 import { emptyStats, processPartitionBatch, type ConsumerStats } from './partition-handler.ts';
 import type { ConsumerPort, RegistryPort, ServiceClientPort } from './ports.ts';
 import type { ConnectionNotice } from './telemetry-mapping.ts';
@@ -19,15 +20,6 @@ export interface AzureHubPorts {
   /** Optional work before the first subscribe, e.g. creating the checkpoint container. */
   prepare?: () => Promise<void>;
   log?: HubLog;
-}
-
-function registryError(err: unknown, deviceId: string): unknown {
-  const name = err instanceof Error ? err.name : '';
-  const status = (err as { response?: { statusCode?: unknown } } | null)?.response?.statusCode;
-  if (name === 'DeviceNotFoundError' || (status === 404 && /DeviceNotFound|404001/.test(String((err as { responseBody?: unknown }).responseBody ?? '')))) {
-    return new DeviceNotFoundError(deviceId, { cause: err });
-  }
-  return err;
 }
 
 /**
@@ -55,7 +47,7 @@ export class AzureHubSource implements HubSource {
   }
 
   async start(sink: IngestSink): Promise<void> {
-    if (this.state !== 'idle') throw new AzureHubError('INVALID_STATE', `cannot start an Azure hub source that is ${this.state}`);
+    if (this.state !== 'idle') throw new HubError(this.state === 'running' ? 'INVALID_ARGUMENT' : 'NOT_RUNNING', `cannot start an Azure hub source that is ${this.state}`);
     this.state = 'running';
     await this.ports.prepare?.();
     const eh = this.settings.eventHub;
@@ -77,7 +69,7 @@ export class AzureHubSource implements HubSource {
         return work;
       },
       processError: async (error, context) => {
-        this.log(error instanceof AzureHubError ? 'warn' : 'error', error.message, { partitionId: context.partitionId, name: error.name });
+        this.log(error instanceof SinkRejectedError ? 'warn' : 'error', error.message, { partitionId: context.partitionId, name: error.name });
       },
       processClose: async (reason, context) => {
         this.log('info', 'partition closed', { partitionId: context.partitionId, reason });
@@ -114,7 +106,7 @@ export class AzureHubSource implements HubSource {
     try {
       return toTwin(await this.ports.registry.getTwin(deviceId), deviceId);
     } catch (err) {
-      throw registryError(err, deviceId);
+      throw mapServiceError(err, deviceId);
     }
   }
 
@@ -124,17 +116,17 @@ export class AzureHubSource implements HubSource {
       // '*' merges unconditionally: the patch itself is the unit of change, as on the embedded endpoint.
       return toTwin(await this.ports.registry.updateTwin(deviceId, body, '*'), deviceId);
     } catch (err) {
-      throw registryError(err, deviceId);
+      throw mapServiceError(err, deviceId);
     }
   }
 
   async invokeMethod(deviceId: string, method: string, payload: unknown, timeoutS: number): Promise<MethodResult> {
-    if (!method) throw new AzureHubError('METHOD_NAME_INVALID', 'direct method name must not be empty');
+    if (!method) throw new HubError('INVALID_ARGUMENT', 'direct method name must not be empty');
     const m = this.settings.methods;
     const t = methodTimeouts(timeoutS, m.defaultTimeoutS, m.connectTimeoutS);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MethodTimeoutError(deviceId, method, t.requestedS)), t.localDeadlineMs);
+      timer = setTimeout(() => reject(new MethodTimeoutError(deviceId, method, t.requestedS, 'no answer before the deadline')), t.localDeadlineMs);
     });
     try {
       const call = this.ports.service.invokeDeviceMethod(deviceId, {
@@ -158,7 +150,7 @@ export class AzureHubSource implements HubSource {
     try {
       await this.ports.service.send(deviceId, msg);
     } catch (err) {
-      throw registryError(err, deviceId);
+      throw mapServiceError(err, deviceId);
     }
   }
 

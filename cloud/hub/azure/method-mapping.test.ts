@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceNotFoundError, DeviceNotOnlineError, MethodTimeoutError } from './errors.ts';
-import { hubErrorCode, mapMethodError, methodTimeouts, toMethodResult } from './method-mapping.ts';
+import { DeviceNotFoundError, MethodTimeoutError } from './errors.ts';
+import { mapMethodError, methodTimeouts, toMethodResult } from './method-mapping.ts';
+import { hubErrorCode } from './service-errors.ts';
 
 /** An error shaped like azure-iothub's RestApiClient.translateError output. */
 function sdkError(name: string, statusCode: number, responseBody: string): Error {
@@ -33,7 +34,7 @@ describe('direct method mapping', () => {
     expect(toMethodResult({ status: 500 })).toEqual({ status: 500, payload: null });
   });
 
-  it('reads the hub error code from nested, escaped error bodies', () => {
+  it('reads the hub error code from nested, escaped error bodies (service-errors)', () => {
     const nested = JSON.stringify({ Message: JSON.stringify({ errorCode: 404103, message: 'Timed out waiting for device to connect.' }), ExceptionMessage: '' });
     expect(hubErrorCode(sdkError('Error', 404, nested))).toBe(404103);
     expect(hubErrorCode(sdkError('Error', 404, JSON.stringify({ message: nested })))).toBe(404103);
@@ -48,11 +49,15 @@ describe('direct method mapping', () => {
     expect(err).toMatchObject({ code: 'METHOD_TIMEOUT', deviceId: 'gw-1', method: 'reboot', timeoutS: 2 });
   });
 
-  it('maps 404103 to DeviceNotOnlineError and 404001 to DeviceNotFoundError, and leaves others alone', () => {
+  it('maps 404103 (not connected) to a method timeout as the embedded endpoint does, 404001 to DeviceNotFoundError, others unchanged', () => {
     const t = methodTimeouts(10, 30, 0);
     const offline = JSON.stringify({ Message: JSON.stringify({ errorCode: 404103 }) });
-    expect(mapMethodError(sdkError('Error', 404, offline), 'gw-1', 'm', t)).toBeInstanceOf(DeviceNotOnlineError);
-    expect(mapMethodError(sdkError('DeviceNotFoundError', 404, ''), 'gw-1', 'm', t)).toBeInstanceOf(DeviceNotFoundError);
+    const notOnline = mapMethodError(sdkError('Error', 404, offline), 'gw-1', 'm', t);
+    expect(notOnline).toBeInstanceOf(MethodTimeoutError);
+    expect((notOnline as Error).message).toMatch(/device not connected/);
+    expect((notOnline as Error).cause).toBeInstanceOf(Error);
+    expect(mapMethodError(sdkError('DeviceNotFoundError', 404, ''), 'gw-1', 'm', t)).toMatchObject({ code: 'DEVICE_NOT_FOUND', deviceId: 'gw-1' });
+    expect(mapMethodError(sdkError('Error', 404, '{"errorCode":404001}'), 'gw-1', 'm', t)).toBeInstanceOf(DeviceNotFoundError);
     const other = sdkError('UnauthorizedError', 401, '');
     expect(mapMethodError(other, 'gw-1', 'm', t)).toBe(other);
   });

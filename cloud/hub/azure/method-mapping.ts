@@ -1,5 +1,6 @@
 import type { MethodResult } from '../hub-source.ts';
-import { DeviceNotFoundError, DeviceNotOnlineError, MethodTimeoutError } from './errors.ts';
+import { MethodTimeoutError } from './errors.ts';
+import { hubErrorCode, httpStatusOf, mapServiceError, withCause } from './service-errors.ts';
 
 /** IoT Hub accepts responseTimeoutInSeconds of 5-300 and connectTimeoutInSeconds of 0-300. */
 export const METHOD_TIMEOUT_RANGE = { min: 5, max: 300 } as const;
@@ -38,40 +39,18 @@ export function toMethodResult(result: unknown): MethodResult {
   return { status: typeof r.status === 'number' ? r.status : 200, payload: r.payload ?? null };
 }
 
-/** Reads IoT Hub's six-digit errorCode (e.g. 404103) from an SDK error's response body, if present. */
-export function hubErrorCode(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const body = (err as { responseBody?: unknown }).responseBody;
-  const text = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
-  // The body nests JSON in strings, escaped once or more ({"Message":"{\"errorCode\":404103,...}"}), so match the
-  // text. Older answers name the code instead: {"Message":"ErrorCode:DeviceNotFound;..."}.
-  const numeric = /errorCode[\\"]*\s*:\s*[\\"]*(\d{6})/i.exec(text);
-  if (numeric?.[1]) return Number(numeric[1]);
-  const named = /ErrorCode:(\w+)/.exec(text);
-  return named?.[1] ? NAMED_CODES[named[1]] : undefined;
-}
-
-const NAMED_CODES: Record<string, number> = { DeviceNotFound: 404001, DeviceNotOnline: 404103, GatewayTimeout: 504101 };
-
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const response = (err as { response?: { statusCode?: unknown } }).response;
-  return typeof response?.statusCode === 'number' ? response.statusCode : undefined;
-}
-
 /**
- * Maps a failed invokeDeviceMethod to a typed error: 504 (GatewayTimeout, 504101) and 408 mean the device did not
- * answer in time; 404103 means it is not connected; 404001 / DeviceNotFoundError means it is not registered.
- * Anything else is returned unchanged.
+ * Maps a failed invokeDeviceMethod to the shared hub errors: 504 (GatewayTimeout, 504101) and 408 mean the device
+ * did not answer in time; 404103 means it is not connected, which the embedded endpoint also reports as a method
+ * timeout ("device not connected"); 404001 means it is not registered. Anything else is returned unchanged.
  */
 export function mapMethodError(err: unknown, deviceId: string, method: string, t: MethodTimeouts): unknown {
-  const status = statusOf(err);
+  const status = httpStatusOf(err);
   const code = hubErrorCode(err);
   const name = err instanceof Error ? err.name : '';
   if (status === 504 || status === 408 || code === 504101 || name === 'GatewayTimeoutError' || name === 'DeviceTimeoutError') {
-    return new MethodTimeoutError(deviceId, method, t.requestedS, { cause: err });
+    return withCause(new MethodTimeoutError(deviceId, method, t.requestedS, 'no response from the device'), err);
   }
-  if (code === 404103) return new DeviceNotOnlineError(deviceId, { cause: err });
-  if (code === 404001 || name === 'DeviceNotFoundError') return new DeviceNotFoundError(deviceId, { cause: err });
-  return err;
+  if (code === 404103) return withCause(new MethodTimeoutError(deviceId, method, t.requestedS, 'device not connected'), err);
+  return mapServiceError(err, deviceId);
 }

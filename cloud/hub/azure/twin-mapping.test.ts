@@ -33,7 +33,7 @@ describe('twin mapping', () => {
     expect(patchError({ uplink: { 'batch.size': 1 } }).path).toBe('/uplink/batch.size');
     expect(patchError({ a: { $ref: 3 } }).path).toBe('/a/$ref');
     expect(patchError({ 'a b': 1 }).path).toBe('/a b');
-    expect(patchError({ ['x\u0001']: 1 }).code).toBe('TWIN_PATCH_INVALID');
+    expect(patchError({ ['x\u0001']: 1 }).code).toBe('INVALID_ARGUMENT');
   });
 
   it('refuses nesting deeper than 10, long strings and oversized patches', () => {
