@@ -1,5 +1,5 @@
 /** Builds deliberately wrong batches for tests: any header values, any payload, still with a correct checksum. */
-import { crc32 } from 'node:zlib';
+import { brotliCompressSync, constants, crc32 } from 'node:zlib';
 import { compress } from './compression.ts';
 import { WIRE_CONTRACT_VERSION, WIRE_FORMAT_VERSION, type Compression } from './constants.ts';
 import { frame } from './envelope.ts';
@@ -20,6 +20,8 @@ export interface CraftOptions {
   compression?: Compression;
   /** Declared uncompressed length; defaults to raw.length. */
   rawLength?: number;
+  /** Brotli quality; the format's own by default. Fuzzing uses 1: any valid stream will do, and it is cheaper. */
+  quality?: number;
 }
 
 export function craft(o: CraftOptions): Uint8Array {
@@ -33,7 +35,12 @@ export function craft(o: CraftOptions): Uint8Array {
     count: 1,
     ...o.header,
   };
-  const payload = header.compression === 'none' ? o.raw : compress(o.raw);
+  const payload =
+    header.compression === 'none'
+      ? o.raw
+      : o.quality === undefined
+        ? compress(o.raw)
+        : brotliCompressSync(o.raw, { params: { [constants.BROTLI_PARAM_QUALITY]: o.quality } });
   return frame(header, o.rawLength ?? o.raw.length, payload);
 }
 
