@@ -198,7 +198,12 @@ export class Journal extends EventEmitter<JournalEvents> {
       return Promise.reject(new JournalBusyError());
     }
     const seq = L.nextSeq;
-    const value = packr.pack({ seq, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array;
+    let value: Uint8Array;
+    try {
+      value = packr.pack({ seq, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array;
+    } catch (err) {
+      return Promise.reject(new TypeError(`journal item cannot be encoded: ${(err as Error).message}`));
+    }
     const bytes = EVENT_KEY_BYTES + value.length;
     const full = this.makeRoom(lane, bytes);
     if (full) {
@@ -660,7 +665,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       const index = new LaneIndex(meta.done.floor + 1);
       let maxSeq = 0;
       let head: LaneRuntime['head'] = null;
-      const it = db.iterator({ ...laneBounds(lane), highWaterMarkBytes: 1024 * 1024 });
+      const it = db.iterator({ ...laneBounds(lane), highWaterMarkBytes: 1024 * 1024, fillCache: false });
       try {
         for (;;) {
           const entries = (await it.nextv(SCAN_CHUNK)) as Array<[Uint8Array, Uint8Array]>;
