@@ -1,7 +1,8 @@
 import type { BenchSuite } from '../harness.ts';
+import { wireSuite } from './wire.ts';
 import { validatorsSuite } from './validators.ts';
 import { journalSuite } from './journal.ts';
 import { alertEvalSuite } from './alert-eval.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [validatorsSuite, journalSuite, alertEvalSuite];
+export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite];

@@ -10,8 +10,16 @@ export const WIRE_CONTRACT_VERSION = 2;
 
 /** IoT Hub's device-to-cloud message size limit; the encoder never produces more. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-/** The gateway's default batch target: a quarter of the limit keeps retries cheap and latency low. */
-export const DEFAULT_TARGET_BYTES = 64 * 1024;
+/**
+ * Room left for the message's properties (messageId, content type and encoding, lane, format, seqs: about 150 bytes)
+ * when sizing a body, because IoT Hub meters body plus properties in 4 KB blocks.
+ */
+export const MESSAGE_PROPERTY_HEADROOM = 512;
+/**
+ * The gateway's default batch target: 16 billing blocks of 4 KB with the properties included. A quarter of the
+ * limit keeps a retry cheap and the latency of a full batch low.
+ */
+export const DEFAULT_TARGET_BYTES = 16 * 4096 - MESSAGE_PROPERTY_HEADROOM;
 /** Bound on the uncompressed payload; the encoder refuses more, so every batch it makes decodes with the defaults. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
 /** Bound on events per batch, for the same reason. */
@@ -35,8 +43,8 @@ export const LANE_IDS: Readonly<Record<Lane, number>> = { alerts: 0, telemetry: 
 export const WIRE_CONTENT_TYPE = 'application/vnd.fleetsync.batch';
 /** The compression is part of the format (inside the envelope), so the message body itself has no content coding. */
 export const WIRE_CONTENT_ENCODING = 'identity';
-/** Value of the `format` message property. */
-export const WIRE_FORMAT_ID = `fleetsync-batch/${WIRE_FORMAT_VERSION}`;
+/** Value of the `format` message property (only characters IoT Hub allows in property values on every protocol). */
+export const WIRE_FORMAT_ID = `fleetsync-batch-v${WIRE_FORMAT_VERSION}`;
 /** Names of the application properties the gateway sets, so the cloud can route and log without decoding. */
 export const WIRE_PROPERTY_NAMES = {
   lane: 'lane',
