@@ -79,6 +79,14 @@ describe('Azure hub settings', () => {
     expect(issuesOf(() => parseAzureHubSettings(other))[0]).toMatchObject({ path: '/eventHub/name', message: expect.stringMatching(/EntityPath/) });
   });
 
+  it('takes earliest, latest or an ISO time as start position, and names a bad one', () => {
+    const at = (startPosition: string) => ({ ...valid(), eventHub: { connectionString: EH_CS, startPosition } });
+    expect(parseAzureHubSettings(at('2026-05-01T00:00:00Z')).eventHub.startPosition).toBe('2026-05-01T00:00:00Z');
+    expect(parseAzureHubSettings(at('latest')).eventHub.loadBalancing).toBe('balanced');
+    expect(issuesOf(() => parseAzureHubSettings(at('2026-13-45T99:99')))).toEqual([{ path: '/eventHub/startPosition', message: 'is not a valid ISO 8601 time' }]);
+    expect(issuesOf(() => parseAzureHubSettings(at('yesterday')))[0]?.path).toBe('/eventHub/startPosition');
+  });
+
   it('validates the consumer group and container names', () => {
     const raw = { ...valid(), eventHub: { connectionString: EH_CS, consumerGroup: 'bad group' }, checkpoint: { connectionString: ST_CS, container: 'Bad_Name' } };
     const paths = issuesOf(() => parseAzureHubSettings(raw)).map((i) => i.path);

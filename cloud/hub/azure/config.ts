@@ -26,9 +26,16 @@ export const EventHubSettings = Type.Object(
       default: 'fleetsync',
       description: 'consumer group shared by every cloud instance; create it on the hub first',
     }),
-    startPosition: Type.Union([Type.Literal('earliest'), Type.Literal('latest')], {
-      default: 'earliest',
-      description: 'where to start a partition that has no checkpoint yet; earliest reads the whole retention window',
+    startPosition: Type.Union(
+      [Type.Literal('earliest'), Type.Literal('latest'), Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}', description: 'ISO 8601 time' })],
+      {
+        default: 'earliest',
+        description: 'where a partition without checkpoint starts: earliest (whole retention window), latest, or events enqueued from an ISO time on',
+      },
+    ),
+    loadBalancing: Type.Union([Type.Literal('balanced'), Type.Literal('greedy')], {
+      default: 'balanced',
+      description: 'balanced claims one partition per 10 s round; greedy claims all free partitions at once',
     }),
     maxBatchSize: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     maxWaitTimeS: Type.Number({ minimum: 0.1, maximum: 60, default: 5 }),
@@ -142,6 +149,11 @@ export function parseAzureHubSettings(raw: unknown, source = 'azure settings', e
     issues.push({ path: '/eventHub/name', message: 'is required because the connection string has no EntityPath' });
   } else if (eh.value.entityPath && s.eventHub.name && eh.value.entityPath !== s.eventHub.name) {
     issues.push({ path: '/eventHub/name', message: `differs from the connection string's EntityPath "${eh.value.entityPath}"` });
+  }
+
+  const start = s.eventHub.startPosition;
+  if (start !== 'earliest' && start !== 'latest' && !Number.isFinite(Date.parse(start))) {
+    issues.push({ path: '/eventHub/startPosition', message: 'is not a valid ISO 8601 time' });
   }
 
   const cp = s.checkpoint;

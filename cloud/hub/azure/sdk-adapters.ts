@@ -2,7 +2,14 @@
  * The real ports: thin wrappers over the Azure SDKs. Nothing here decides anything; the rules live in the
  * pure mapping modules and in AzureHubSource.
  */
-import { EventHubConsumerClient, earliestEventPosition, latestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
+import {
+  EventHubConsumerClient,
+  earliestEventPosition,
+  latestEventPosition,
+  type EventHubConsumerClientOptions,
+  type EventPosition,
+  type ReceivedEventData,
+} from '@azure/event-hubs';
 import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import { ContainerClient } from '@azure/storage-blob';
 import iothub from 'azure-iothub';
@@ -20,16 +27,24 @@ export function checkpointContainer(s: AzureHubSettings): ContainerClient {
   throw new Error('checkpoint: neither connectionString nor containerUrl is set');
 }
 
+/** 'earliest' | 'latest' | an ISO time (validated by the settings) to the SDK's position. */
+export function startPositionOf(value: string): EventPosition {
+  if (value === 'earliest') return earliestEventPosition;
+  if (value === 'latest') return latestEventPosition;
+  return { enqueuedOn: new Date(value) };
+}
+
 export function createConsumerPort(s: AzureHubSettings): { consumer: ConsumerPort<ReceivedEventData>; prepare: () => Promise<void> } {
   const container = checkpointContainer(s);
   const store = new BlobCheckpointStore(container);
   const eh = s.eventHub;
   const parsed = checkEventHubConnectionString(eh.connectionString);
   const name = eventHubNameOf(s);
+  const options: EventHubConsumerClientOptions = { loadBalancingOptions: { strategy: eh.loadBalancing } };
   const client =
     parsed.ok && parsed.value.entityPath
-      ? new EventHubConsumerClient(eh.consumerGroup, eh.connectionString, store)
-      : new EventHubConsumerClient(eh.consumerGroup, eh.connectionString, name ?? '', store);
+      ? new EventHubConsumerClient(eh.consumerGroup, eh.connectionString, store, options)
+      : new EventHubConsumerClient(eh.consumerGroup, eh.connectionString, name ?? '', store, options);
   const consumer: ConsumerPort<ReceivedEventData> = {
     subscribe: (handlers) =>
       client.subscribe(
@@ -43,7 +58,7 @@ export function createConsumerPort(s: AzureHubSettings): { consumer: ConsumerPor
         {
           maxBatchSize: eh.maxBatchSize,
           maxWaitTimeInSeconds: eh.maxWaitTimeS,
-          startPosition: eh.startPosition === 'earliest' ? earliestEventPosition : latestEventPosition,
+          startPosition: startPositionOf(eh.startPosition),
           // Keep the body as the device sent it; the SDK would otherwise JSON.parse it when it can.
           skipParsingBodyAsJson: true,
         },
