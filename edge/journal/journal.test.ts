@@ -3,7 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
-import { Journal, JournalFullError, JournalWriteError, type JournalSettingsInput, type LaneCursor } from './index.ts';
+import { Level } from 'level';
+import { Packr } from 'msgpackr';
+import { SettingsError } from '../../shared/settings/load-settings.ts';
+import { Journal, JournalFullError, JournalUnavailableError, JournalWriteError, type JournalSettingsInput, type LaneCursor } from './index.ts';
+import { laneMetaKey } from './keys.ts';
 import { itemFor } from './test-items.ts';
 
 const dirs: string[] = [];
@@ -294,5 +298,40 @@ describe('journal on real LevelDB', () => {
     expect(await compacted).toBeGreaterThanOrEqual(0);
     expect(j.diskBytes).toBeGreaterThan(0);
     expect(j.status().liveBytes).toBe(0);
+  });
+
+  it('names the wrong settings field', async () => {
+    const err = await Journal.open({ dir: await tempDir(), capBytes: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SettingsError);
+    expect((err as SettingsError).issues[0]?.path).toBe('/capBytes');
+  });
+
+  it('closes promptly while waiting to reopen after a failed write', async () => {
+    let fail = false;
+    const j = await Journal.open(
+      { dir: await tempDir(), reopenMinMs: 60_000, reopenMaxMs: 60_000 },
+      { testHooks: { beforeWrite: () => { if (fail) throw new Error('injected write fault'); } } },
+    );
+    await j.append('status', itemFor('status', 0));
+    fail = true;
+    await expect(j.append('status', itemFor('status', 1))).rejects.toBeInstanceOf(JournalWriteError);
+    expect(j.state).toBe('recovering');
+    await expect(j.cursor('status').next()).rejects.toBeInstanceOf(JournalUnavailableError);
+    await j.close();
+    expect(j.state).toBe('closed');
+    await expect(j.append('status', itemFor('status', 2))).rejects.toBeInstanceOf(JournalUnavailableError);
+  });
+
+  it('finishes deleting events that its ack record marks done but that are still stored', async () => {
+    const dir = await tempDir();
+    const j = await openJournal({ dir });
+    for (let i = 0; i < 5; i++) await j.append('telemetry', itemFor('telemetry', i));
+    await j.close();
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.put(laneMetaKey('telemetry'), new Packr({ useRecords: false }).pack({ floor: 3, ranges: [], lastAckAt: 1, evicted: 0 }));
+    await db.close();
+    const j2 = await openJournal({ dir });
+    expect(j2.laneStatus('telemetry')).toMatchObject({ backlogEvents: 2, lastAckedSeq: 3, nextSeq: 6, lastAckAt: 1 });
+    expect((await readAll(j2.cursor('telemetry', { afterSeq: 0 }))).map((e) => e.seq)).toEqual([4, 5]);
   });
 });

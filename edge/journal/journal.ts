@@ -311,8 +311,12 @@ export class Journal extends EventEmitter<JournalEvents> {
       let entries: Array<[Uint8Array, Uint8Array]>;
       try {
         entries = (await it.nextv(maxEvents)) as Array<[Uint8Array, Uint8Array]>;
+      } catch (err) {
+        // The database was closed underneath this read by a failed write: report it as the state it is.
+        if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
+        throw err;
       } finally {
-        await it.close();
+        await it.close().catch(() => undefined);
       }
       let cutShort = false;
       for (const [k, v] of entries) {
@@ -622,6 +626,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     await this.db.close().catch(() => undefined);
     let delay = Math.min(this.settings.reopenMinMs * 2 ** Math.max(0, this.failureStreak - 1), this.settings.reopenMaxMs);
     for (;;) {
+      if (this.stateValue !== 'recovering') return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wakeRecovery = () => {
