@@ -16,6 +16,10 @@ export interface IngestDeps {
   journal: Journal;
   engine: AlertEngine;
   maxPayloadBytes: number;
+  /** Time rule durations run on: receive time, or the sensor's own time (see settings `alerts.clock`). */
+  clock: 'receive' | 'sensor';
+  /** Tells the gateway the newest sensor time seen, which drives time-based rules in `sensor` mode. */
+  onSensorTime?(t: number): void;
   metrics: GatewayMetrics;
   log: Logger;
   /** Shows an alert to in-cab displays; called before the alert is durable, for latency. */
@@ -69,7 +73,9 @@ export function createIngest(deps: IngestDeps): PublishHandler {
       for (const item of accepted) {
         put('telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
         metrics.ingested.inc({ lane: 'telemetry', qos: String(qos) });
-        const alerts = engine.onReading(toV2(item), rt);
+        const v2 = toV2(item);
+        deps.onSensorTime?.(v2.sensorTime);
+        const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
         if (alerts.length) writes.push(...emitAlerts(deps, alerts, rt));
       }
     }

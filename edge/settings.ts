@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { JournalSettingsSchema } from './journal/settings.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'an id: 1-64 of A-Z a-z 0-9 . _ -' });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
@@ -43,12 +44,8 @@ export const ExternalBrokerSettings = Type.Object(
   closed,
 );
 
-export const JournalSettings = Type.Object(
-  {
-    capBytes: Type.Integer({ minimum: 1024 * 1024, default: 2 * 1024 ** 3, description: 'byte cap over journalled events' }),
-  },
-  { ...closed, default: {} },
-);
+/** The journal's own schema (edge/journal/settings.ts), less its folder, which lives under dataDir. */
+export const JournalSettings = Type.Omit(JournalSettingsSchema, ['dir'], { additionalProperties: false, default: {} });
 
 export const UplinkSettings = Type.Object(
   {
@@ -84,6 +81,10 @@ export const GatewaySettings = Type.Object(
     alerts: Type.Object(
       {
         rulesFile: Type.Optional(Type.String({ minLength: 1, description: 'YAML or JSON rule set; the built-in refrigerated-truck rules when absent' })),
+        clock: Type.Union([Type.Literal('receive'), Type.Literal('sensor')], {
+          default: 'receive',
+          description: "time that rule durations run on: the gateway's receive time (robust to bad sensor clocks) or the sensors' own time (simulation at high speed)",
+        }),
         killSwitch: Type.Object(
           { sensors: Type.Array(Type.String(), { default: [] }), rules: Type.Array(Type.String(), { default: [] }) },
           { ...closed, default: {} },

@@ -1,13 +1,48 @@
 import { Command } from 'commander';
 import { existingFile } from '../files.ts';
+import { UsageError } from '../usage-error.ts';
+import { loadSettingsFile } from '../../shared/settings/load-settings.ts';
+import { GatewaySettings } from '../../edge/settings.ts';
+import { hashPassword } from '../../edge/broker/password.ts';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
 
 export function gatewayCommand(): Command {
-  return new Command('gateway')
+  const cmd = new Command('gateway')
     .description('the edge gateway on a truck: sensor broker, durable journal, alert engine, uplink to IoT Hub')
-    .requiredOption('--config <file>', 'gateway settings file (JSON)')
-    .action(async (opts: { config: string }) => {
-      existingFile(opts.config, 'config file');
-      process.stderr.write('fleetsync gateway: not available yet in this version\n');
-      process.exitCode = 1;
+    .option('--config <file>', 'gateway settings file (JSON or YAML)')
+    .option('--check', 'validate the settings file and exit')
+    .action(async (opts: { config?: string; check?: boolean }) => {
+      if (!opts.config) throw new UsageError("required option '--config <file>' not specified");
+      const settings = loadSettingsFile(GatewaySettings, existingFile(opts.config, 'config file'));
+      if (opts.check) {
+        process.stdout.write(`${opts.config}: valid\n`);
+        return;
+      }
+      const { startGateway } = await import('../../edge/gateway.ts');
+      const gw = await startGateway(settings);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          resolve();
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+      await gw.close();
     });
+  cmd
+    .command('hash-password')
+    .description('read a sensor password from standard input and print its scrypt hash for the settings file')
+    .action(async () => {
+      const pw = await readStdin();
+      if (!pw) throw new UsageError('no password on standard input');
+      process.stdout.write(`${await hashPassword(pw)}\n`);
+    });
+  return cmd;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { Client, Message, type Twin, type DeviceMethodRequest, type DeviceMethodResponse } from 'azure-iot-device';
+import device, { type Client, type Message, type Twin, type DeviceMethodRequest, type DeviceMethodResponse } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { NoRetry } from 'azure-iot-common';
+import common from 'azure-iot-common';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';
 import { withTimeout, TimeoutError } from './with-timeout.ts';
@@ -21,8 +21,8 @@ export interface HubConnectionOptions {
   retryMinMs: number;
   retryMaxMs: number;
   methods: Record<string, MethodHandler>;
-  /** Called with the whole desired document after every (re)connect, then with each patch. */
-  onDesired: (desired: Record<string, unknown>) => void;
+  /** Called with the whole desired document after every (re)connect (`full`), then with each patch. */
+  onDesired: (desired: Record<string, unknown>, full: boolean) => void;
   onC2D: (body: Buffer, properties: Record<string, string>) => void;
   log: Logger;
 }
@@ -71,7 +71,7 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
     let attempt = 0;
     while (!this.closed) {
       this.setState('connecting');
-      const client = Client.fromConnectionString(this.opts.connectionString, Mqtt);
+      const client = device.Client.fromConnectionString(this.opts.connectionString, Mqtt);
       const lost = new Promise<string>((resolve) => {
         this.dropLink = () => resolve('dropped by the gateway');
         client.on('disconnect', () => resolve('disconnected'));
@@ -106,7 +106,7 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
   }
 
   private async connect(client: Client): Promise<void> {
-    client.setRetryPolicy(new NoRetry());
+    client.setRetryPolicy(new common.NoRetry());
     await client.setOptions({ keepalive: this.opts.keepaliveS, ...(this.opts.ca ? { ca: this.opts.ca } : {}) });
     client.on('message', (msg: Message) => {
       const props: Record<string, string> = {};
@@ -128,7 +128,11 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
     }
     // Desired-property subscriptions do not survive every reconnect, so the twin is read afresh on each connection.
     const twin = await withTimeout(client.getTwin(), this.opts.twinTimeoutMs, 'twin get');
-    twin.on('properties.desired', (desired: Record<string, unknown>) => this.opts.onDesired(desired));
+    let full = true;
+    twin.on('properties.desired', (desired: Record<string, unknown>) => {
+      this.opts.onDesired(desired, full);
+      full = false;
+    });
     this.client = client;
     this.twin = twin;
     this.connectedAt = Date.now();
@@ -138,7 +142,7 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
   async send(m: OutgoingMessage): Promise<void> {
     const client = this.client;
     if (!client || this.state !== 'online') throw new Error('hub link is not online');
-    const msg = new Message(Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
+    const msg = new device.Message(Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
     msg.messageId = m.messageId;
     // The SDK's typings allow only JSON and utf-*; IoT Hub itself accepts any content type, and ours is binary.
     const loose = msg as unknown as { contentType: string; contentEncoding?: string };

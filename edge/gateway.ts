@@ -1,0 +1,233 @@
+import { mkdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { AlertV2, ConnectivityState } from '../shared/contracts/types.ts';
+import { alertTopic, c2dTopic } from '../shared/sensor-protocol/topics.ts';
+import { VERSION } from '../shared/version.ts';
+import type { GatewaySettings } from './settings.ts';
+import { Journal } from './journal/index.ts';
+import { createAlertEngine, loadDefaultRules, parseRuleSet, type RuleSet, type AlertEngine } from './alerts/index.ts';
+import { startSensorBroker, type SensorBroker } from './broker/sensor-broker.ts';
+import { attachExternalBroker } from './broker/external-broker.ts';
+import { createIngest, emitAlerts } from './ingest.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
+import { startStatusServer } from './http/status-server.ts';
+import { HubConnection } from './uplink/hub-connection.ts';
+import { Forwarder, type ForwarderSettings } from './uplink/forwarder.ts';
+import { applyDesired, combinedKillSwitch, mergePatch, EMPTY_REMOTE_CONFIG, type RemoteConfig } from './remote-config.ts';
+import { laneStatuses, reportDue, reportedSync, statusEvent } from './sync-status.ts';
+import { writeFileAtomic, readJsonIfExists } from './atomic-file.ts';
+
+export interface Gateway {
+  readonly settings: GatewaySettings;
+  readonly journal: Journal;
+  readonly engine: AlertEngine;
+  readonly metrics: GatewayMetrics;
+  readonly broker: SensorBroker | null;
+  readonly link: HubConnection | null;
+  readonly forwarder: Forwarder | null;
+  readonly ports: { mqtt?: number; mqtts?: number; ws?: number; http: number };
+  remoteConfig(): RemoteConfig & { errors: string[] };
+  close(): Promise<void>;
+}
+
+const STATUS_EVENT_INTERVAL_MS = 60_000;
+const REPORT_CHECK_MS = 2_000;
+const REPORT_MIN_MS = 10_000;
+const REPORT_MAX_MS = 300_000;
+
+function loadLocalRules(settings: GatewaySettings): RuleSet {
+  const file = settings.alerts.rulesFile;
+  if (!file) return loadDefaultRules();
+  const res = parseRuleSet(readFileSync(file, 'utf8'), /\.json$/i.test(file) ? 'json' : 'yaml');
+  if (!res.ok) throw new Error(`${file}: ${res.errors.join('; ')}`);
+  return res.rules;
+}
+
+/**
+ * Starts one truck's gateway: journal, alert engine, sensor broker (or an attachment to the truck's own broker),
+ * uplink to the hub, twin configuration, status reporting, and the local HTTP port. Everything it acknowledges is
+ * in the journal first; everything in the journal leaves only after the hub acknowledged it.
+ */
+export async function startGateway(settings: GatewaySettings, log: Logger = pino({ level: settings.log.level })): Promise<Gateway> {
+  const startedAt = Date.now();
+  mkdirSync(settings.dataDir, { recursive: true });
+  const remotePath = join(settings.dataDir, 'remote-config.json');
+  const journal = await Journal.open({ ...settings.journal, dir: join(settings.dataDir, 'journal') });
+  journal.on('fault', (err: Error) => log.error({ err: err.message }, 'journal write failed; reopening'));
+
+  let localRules = loadLocalRules(settings);
+  const persisted = readJsonIfExists<RemoteConfig>(remotePath);
+  let remote: RemoteConfig = persisted ?? EMPTY_REMOTE_CONFIG;
+  let remoteErrors: string[] = [];
+  const engine = createAlertEngine(remote.rules ?? localRules, { vehicles: [settings.vehicle] });
+  engine.setKillSwitch(combinedKillSwitch(settings.alerts.killSwitch, remote.killSwitch));
+
+  let broker: SensorBroker | null = null;
+  let link: HubConnection | null = null;
+  let forwarder: Forwarder | null = null;
+  const connectivity = (): ConnectivityState => {
+    if (!link) return 'offline';
+    if (forwarder?.settings.paused) return 'paused';
+    return link.state === 'online' ? 'online' : link.state === 'connecting' ? 'connecting' : 'offline';
+  };
+  const metrics = createGatewayMetrics({
+    laneStats: () => laneStatuses(journal.status()),
+    uplinkState: () => connectivity(),
+    diskBytes: () => journal.diskBytes,
+  });
+
+  const showAlert = (alert: AlertV2): void => {
+    if (!broker) return;
+    const topic = alertTopic(settings.vehicle, alert.id);
+    // Retained current state for displays that connect later; an empty retained payload removes a cleared alert.
+    const payload = alert.state === 'cleared' ? '' : JSON.stringify(alert);
+    broker.publishLocal(topic, payload, { retain: alert.state !== 'summary' }).catch((err: Error) => log.warn({ err: err.message }, 'alert not shown locally'));
+  };
+  const alertDeps = { journal, metrics, showAlert };
+  const emit = (alerts: AlertV2[]): void => {
+    for (const p of emitAlerts(alertDeps, alerts, Date.now())) p.catch((err: Error) => log.error({ err: err.message }, 'alert not journalled'));
+  };
+
+  let newestSensorTime = 0;
+  const ingest = createIngest({
+    journal, engine, maxPayloadBytes: settings.broker.maxPayloadBytes, metrics, log, showAlert,
+    clock: settings.alerts.clock,
+    onSensorTime: (t) => (newestSensorTime = Math.max(newestSensorTime, t)),
+  });
+  const ruleNow = (): number => (settings.alerts.clock === 'sensor' ? newestSensorTime : Date.now());
+  const ports: Gateway['ports'] = { http: 0 };
+  let detachExternal: (() => Promise<void>) | null = null;
+  if (settings.mode === 'embedded') {
+    broker = await startSensorBroker(settings, ingest, log);
+    ports.mqtt = broker.ports.tcp;
+    if (broker.ports.tls !== undefined) ports.mqtts = broker.ports.tls;
+    if (broker.ports.ws !== undefined) ports.ws = broker.ports.ws;
+  } else {
+    if (!settings.external) throw new Error('mode "external" needs the `external` settings section');
+    detachExternal = await attachExternalBroker(settings.external, settings.vehicle, ingest, log);
+  }
+
+  const forwarderSettings = (): ForwarderSettings => {
+    const u = { ...settings.uplink, ...remote.uplink };
+    return { batchTargetBytes: u.batchTargetBytes, telemetryMaxAgeMs: u.telemetryMaxAgeMs, alertsMaxAgeMs: u.alertsMaxAgeMs, inflight: u.inflight, backlogShare: u.backlogShare, paused: u.paused };
+  };
+  const syncInputs = () => ({
+    gatewayId: settings.gatewayId, vehicle: settings.vehicle, version: VERSION, startedAt,
+    connectivity: connectivity(), journal: journal.status(), rejects: journal.laneStatus('rejects').nextSeq - 1, now: Date.now(),
+  });
+
+  let desiredDoc: Record<string, unknown> = {};
+  const applyRemote = (doc: Record<string, unknown>): void => {
+    const res = applyDesired(remote, doc);
+    remoteErrors = res.errors;
+    if (res.errors.length) log.warn({ errors: res.errors }, 'desired properties refused in part; last good values stay');
+    const rulesChanged = JSON.stringify(res.config.rules) !== JSON.stringify(remote.rules);
+    remote = res.config;
+    try {
+      if (rulesChanged) emit(engine.replaceRules(remote.rules ?? localRules, ruleNow()));
+    } catch (err) {
+      remoteErrors.push(`/rules: ${(err as Error).message}`);
+    }
+    emit(engine.setKillSwitch(combinedKillSwitch(settings.alerts.killSwitch, remote.killSwitch), ruleNow()));
+    forwarder?.update(forwarderSettings());
+    writeFileAtomic(remotePath, JSON.stringify(remote));
+    lastReport = null; // report the outcome promptly
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  let lastReport: { at: number; doc: string } | null = null;
+  if (settings.uplink.connectionString) {
+    link = new HubConnection({
+      connectionString: settings.uplink.connectionString,
+      ...(settings.uplink.caFile ? { ca: readFileSync(settings.uplink.caFile, 'utf8') } : {}),
+      keepaliveS: settings.uplink.keepaliveS,
+      twinTimeoutMs: settings.uplink.twinTimeoutMs,
+      sendTimeoutMs: settings.uplink.sendTimeoutMs,
+      retryMinMs: settings.uplink.retryMinMs,
+      retryMaxMs: settings.uplink.retryMaxMs,
+      log: log.child({ part: 'uplink' }),
+      methods: {
+        getStatus: async () => ({ status: 200, payload: { ...statusEvent(syncInputs()), remote: { version: remote.version, errors: remoteErrors } } }),
+        flush: async (payload) => {
+          const timeoutMs = Math.min(60_000, Number((payload as { timeoutMs?: number } | null)?.timeoutMs ?? 20_000) || 20_000);
+          const drained = (await forwarder?.flush(timeoutMs)) ?? false;
+          return { status: drained ? 200 : 202, payload: { drained, lanes: laneStatuses(journal.status()) } };
+        },
+        pauseUplink: async () => (forwarder?.setPaused(true), { status: 200, payload: { paused: true } }),
+        resumeUplink: async () => (forwarder?.setPaused(false), { status: 200, payload: { paused: false } }),
+      },
+      onDesired: (doc, full) => {
+        desiredDoc = full ? doc : mergePatch(desiredDoc, doc);
+        applyRemote(desiredDoc);
+      },
+      onC2D: (body) => {
+        broker?.publishLocal(c2dTopic(settings.vehicle), body, { qos: 1 }).catch((err: Error) => log.warn({ err: err.message }, 'C2D not delivered locally'));
+      },
+    });
+    forwarder = new Forwarder(journal, link, settings.gatewayId, forwarderSettings(), log.child({ part: 'forwarder' }), {
+      onSent: (lane, events) => (metrics.batchesSent.inc({ lane }), metrics.eventsSent.inc({ lane }, events)),
+      onSendFailed: () => metrics.sendFailures.inc(),
+    });
+    link.on('state', (s) => log.info({ state: s }, 'uplink state'));
+    link.start();
+    forwarder.start();
+    timers.push(
+      setInterval(() => {
+        if (link?.state !== 'online') return;
+        const doc = { sync: reportedSync(syncInputs()), config: { version: remote.version, errors: remoteErrors } };
+        if (!reportDue(lastReport, doc.sync, Date.now(), REPORT_MIN_MS, REPORT_MAX_MS) && lastReport !== null) return;
+        lastReport = { at: Date.now(), doc: JSON.stringify(doc.sync) };
+        link.updateReported({ ...doc, updatedAt: new Date().toISOString() }).catch((err: Error) => log.debug({ err: err.message }, 'reported update failed'));
+      }, REPORT_CHECK_MS),
+    );
+  } else {
+    log.warn('no uplink.connectionString: journalling only, nothing is forwarded');
+  }
+
+  // Time-based rules (silence, durations) need a clock even when no reading arrives.
+  timers.push(setInterval(() => ruleNow() > 0 && emit(engine.tick(ruleNow())), 1000));
+  const appendStatus = (): void => {
+    journal.append('status', { rt: Date.now(), kind: 'status', body: statusEvent(syncInputs()) }).catch((err: Error) => log.warn({ err: err.message }, 'status not journalled'));
+  };
+  timers.push(setInterval(appendStatus, STATUS_EVENT_INTERVAL_MS));
+  appendStatus();
+
+  let rulesWatcher: FSWatcher | null = null;
+  if (settings.alerts.rulesFile) {
+    rulesWatcher = watch(settings.alerts.rulesFile, () => {
+      try {
+        localRules = loadLocalRules(settings);
+        if (!remote.rules) emit(engine.replaceRules(localRules, ruleNow()));
+        log.info('rules file reloaded');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'rules file refused; last good rules stay');
+      }
+    });
+  }
+
+  const http = await startStatusServer(settings.http.host, settings.http.port, metrics.registry, () => ({
+    ok: journal.state === 'open',
+    journal: journal.state,
+    uplink: connectivity(),
+    bootId: journal.bootId,
+  }));
+  ports.http = http.port;
+  log.info({ ports, gateway: settings.gatewayId, vehicle: settings.vehicle, bootId: journal.bootId }, 'gateway started');
+
+  return {
+    settings, journal, engine, metrics, broker, link, forwarder, ports,
+    remoteConfig: () => ({ ...remote, errors: remoteErrors }),
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      rulesWatcher?.close();
+      await detachExternal?.();
+      await broker?.close();
+      await forwarder?.stop();
+      await link?.close();
+      await http.close();
+      await journal.close();
+      log.info('gateway stopped');
+    },
+  };
+}
