@@ -157,8 +157,14 @@ async function backlogFigures(n: number): Promise<BenchRow[]> {
   });
 }
 
+const APPEND_ROW = `durable appends, ${APPENDERS} concurrent appenders (group commit, sync)`;
+
 export const journalSuite: BenchSuite = {
   name: 'journal',
+  check(rows: BenchRow[]): Record<string, boolean> {
+    const r = rows.find((x) => x.name === APPEND_ROW);
+    return r?.baseline ? { [APPEND_ROW]: r.value >= 2 * r.baseline.value } : {};
+  },
   async run(opts: BenchOptions): Promise<BenchRow[]> {
     const appends = opts.quick ? 20_000 : 100_000;
     const baselineAppends = opts.quick ? 5_000 : 20_000;
@@ -167,11 +173,12 @@ export const journalSuite: BenchSuite = {
     return [
       {
         group: GROUP,
-        name: `durable appends, ${APPENDERS} concurrent appenders (group commit, sync)`,
+        name: APPEND_ROW,
         value: group,
         unit: 'appends/s',
         baseline: { name: 'put per message, sync', value: put },
         higherIsBetter: true,
+        target: '>= 2x put per message',
         note: 'fsync is cheap on this VM; on flash the gap widens',
       },
       ...(await backlogFigures(opts.quick ? 100_000 : 1_000_000)),

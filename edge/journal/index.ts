@@ -41,7 +41,10 @@
  * path after compactAfterDeletedBytes were deleted, or on j.compact().
  * Events: 'committed' (lanes), 'state' (open | recovering | closing | closed), 'fault' (error; recovery is
  * automatic), 'evicted' (lane, events, bytes), 'compacted' (ms).
+ * Also: j.flushed() (everything queued so far is written), j.measureDisk(), j.committedSeq(lane), j.lastAckedSeq(lane).
  * Shutdown: await j.close() writes what is queued, then closes.
+ *
+ * Not provided: downsampling of old telemetry (eviction deletes whole events), a summary kind is not in the contracts.
  */
 export { Journal } from './journal.ts';
 export type { JournalItem, JournalDb, JournalEvents, JournalLaneStatus, JournalState, JournalStatus, JournalTestHooks } from './journal.ts';
