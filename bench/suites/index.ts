@@ -3,6 +3,7 @@ import { wireSuite } from './wire.ts';
 import { validatorsSuite } from './validators.ts';
 import { journalSuite } from './journal.ts';
 import { alertEvalSuite } from './alert-eval.ts';
+import { hubIngestSuite } from './hub-ingest.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite];
+export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite];
