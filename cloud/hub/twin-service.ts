@@ -64,6 +64,8 @@ export class TwinService {
     if (r.delivered && r.delivered.version >= r.desiredVersion) return;
     // The difference from what the device last saw: exact even when it missed several patches while away.
     const patch = diffMergePatch(r.delivered?.desired ?? {}, r.desired);
+    // A device that never read its twin and has nothing desired yet needs no message.
+    if (!r.delivered && Object.keys(patch).length === 0) return;
     await this.links.publish(client, desiredPatchTopic(r.desiredVersion), json({ ...patch, $version: r.desiredVersion }), 0);
     await this.store.markDelivered(device, r.desiredVersion, r.desired);
   }
