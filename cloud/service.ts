@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import { Pipeline } from './pipeline/pipeline.ts';
+import { EmbeddedHub } from './hub/embedded-hub.ts';
+import type { HubSource } from './hub/hub-source.ts';
+import type { CloudSettings } from './settings.ts';
+
+/** What the API and the demo get from a running cloud service. */
+export interface CloudService {
+  readonly settings: CloudSettings;
+  readonly pipeline: Pipeline;
+  readonly hub: HubSource;
+  /** Set in embedded mode: the local IoT Hub endpoint (registry, certificates, port). */
+  readonly embedded: EmbeddedHub | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the pipeline first and the hub second, so the hub never acknowledges a device before Bronze can store
+ * (the hub's PUBACK waits for Bronze's commit), and stops them in the reverse order.
+ */
+export async function startCloudService(settings: CloudSettings, log: Logger): Promise<CloudService> {
+  const pipeline = await Pipeline.open({ dataDir: settings.dataDir, settings: settings.pipeline, logger: log.child({ component: 'pipeline' }) });
+  let hub: HubSource;
+  let embedded: EmbeddedHub | null = null;
+  try {
+    if (settings.mode === 'embedded') {
+      embedded = new EmbeddedHub({ ...settings.hub, dataDir: settings.dataDir }, { logger: log.child({ component: 'hub' }) });
+      hub = embedded;
+    } else {
+      const { createAzureHubSource, parseAzureHubSettings } = await import('./hub/azure/index.ts');
+      hub = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings'));
+    }
+    await hub.start(pipeline.sink);
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
+  pipeline.start();
+  return {
+    settings,
+    pipeline,
+    hub,
+    embedded,
+    close: async () => {
+      await hub.stop();
+      await pipeline.close();
+    },
+  };
+}
