@@ -1,0 +1,62 @@
+# shellcheck shell=bash disable=SC2034
+# Shared by install.sh and rollback.sh (sourced, not run). SC2034: the variables are used by the scripts that source it.
+#
+# Layout on the truck:
+#   /opt/fleetsync/releases/<version>/   one unpacked release each, read-only (root:root)
+#   /opt/fleetsync/current  -> releases/<version>   what the unit runs
+#   /opt/fleetsync/previous -> releases/<version>   what rollback.sh goes back to
+#   /etc/fleetsync/gateway.json                      configuration, kept across upgrades
+#   /var/lib/fleetsync/                              data: LevelDB journal, remote-config.json; never touched here
+#
+# FLEETSYNC_ROOT puts all of these under a scratch folder and skips users and ownership (tests);
+# FLEETSYNC_SYSTEMCTL replaces systemctl (tests, or chroot installs with "true").
+
+ROOT=${FLEETSYNC_ROOT:-}
+SYSTEMCTL=${FLEETSYNC_SYSTEMCTL:-systemctl}
+SETTLE_S=${FLEETSYNC_SETTLE_S:-15}
+UNIT=fleetsync-gateway.service
+OPT=$ROOT/opt/fleetsync
+ETC=$ROOT/etc/fleetsync
+DATA=$ROOT/var/lib/fleetsync
+UNIT_DIR=$ROOT/etc/systemd/system
+SVC_USER=fleetsync
+
+say() { printf '%s: %s\n' "${0##*/}" "$*"; }
+die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Ownership only on a real install: the service user does not exist in a scratch root.
+own() { [ -n "$ROOT" ] || chown "$@"; }
+
+have_systemd() { [ -n "${FLEETSYNC_SYSTEMCTL:-}" ] || [ -d /run/systemd/system ]; }
+sysctl() { if have_systemd; then "$SYSTEMCTL" "$@"; else return 0; fi; }
+
+stop_if_active() {
+  have_systemd || return 0
+  if "$SYSTEMCTL" is-active --quiet "$UNIT"; then "$SYSTEMCTL" stop "$UNIT"; fi
+}
+
+# Atomic symlink switch: a crash leaves either the old or the new link, never none.
+switch_link() { # target name
+  ln -sfn "$1" "$OPT/.$2.new"
+  mv -Tf "$OPT/.$2.new" "$OPT/$2"
+}
+
+# The unit file comes from the release it runs, so a rollback also rolls back the unit.
+install_unit_from() { # release dir
+  mkdir -p "$UNIT_DIR"
+  install -m 0644 "$1/deploy/edge/$UNIT" "$UNIT_DIR/$UNIT"
+  sysctl daemon-reload
+}
+
+# Starts the unit and checks it stays up: Type=notify makes "start" wait for READY=1, and a crash soon after
+# shows up as a restart.
+start_and_settle() {
+  sysctl start "$UNIT" || return 1
+  have_systemd || return 0
+  local before after
+  before=$("$SYSTEMCTL" show -p NRestarts --value "$UNIT" 2>/dev/null || echo 0)
+  sleep "$SETTLE_S"
+  "$SYSTEMCTL" is-active --quiet "$UNIT" || return 1
+  after=$("$SYSTEMCTL" show -p NRestarts --value "$UNIT" 2>/dev/null || echo 0)
+  [ "$before" = "$after" ]
+}
