@@ -8,7 +8,7 @@ export type BatchKey = Pick<BatchHeader, 'gatewayId' | 'epoch' | 'lane' | 'first
 /**
  * Deterministic id of a batch: the same events re-sent after a reconnect or restart get the same id. Lane and seqs
  * stay readable; gateway and epoch enter through a 64-bit hash, which keeps the id within IoT Hub's 128-character,
- * restricted-charset messageId whatever their length and content. Example: `fsb1-telemetry-1-5210-3f0c9a1e2b4d6f70`.
+ * restricted-charset messageId whatever their length and content. Example: `fsb1-telemetry-1-5210-558878a5752f59fe`.
  */
 export function batchId(header: BatchKey): string {
   const digest = createHash('sha256')

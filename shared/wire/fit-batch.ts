@@ -84,17 +84,24 @@ export function fitBatch(header: BatchHeaderInput, events: readonly StampedEvent
     hi = k;
     return false;
   };
+  // Probe outcomes so far: which side the last probe landed on and how many in a row landed there.
+  let lastFit: boolean | undefined;
+  let streak = 0;
+  const probe = (k: number): void => {
+    const fit = tryCount(k);
+    streak = fit === lastFit ? streak + 1 : 1;
+    lastFit = fit;
+  };
   // First guess from a sample's bytes per event, aiming a little under the limit.
   const sample = Math.min(n, SAMPLE_EVENTS);
-  if (tryCount(sample) && sample < n) {
+  probe(sample);
+  if (lastFit && sample < n) {
     const perEvent = Math.max(1e-3, (sizeOf.get(sample)! - overhead) / sample);
-    tryCount(clamp(Math.floor(((limit - overhead) / perEvent) * 0.97), lo + 1, n));
+    probe(clamp(Math.floor(((limit - overhead) / perEvent) * 0.97), lo + 1, n));
   }
-  // Then home in: estimate the crossing (interpolating between the bracket's sizes, or extrapolating from lo's bytes
-  // per event while no upper size is known) and probe just past it on the side not yet pinned, galloping the offset
-  // while probes keep landing on the same side. Bisect when probes twice fail to halve a bounded bracket.
-  let step = 1;
-  let lastFit: boolean | undefined;
+  // Then home in: estimate the crossing, interpolating between the bracket's sizes (or extrapolating from lo's bytes
+  // per event while no upper size is known). While probes keep landing on the same side, overshoot the estimate by
+  // a growing step so the bracket closes; bisect when probes twice fail to halve a bounded bracket.
   let slow = 0;
   while (hi - lo > 1) {
     const sLo = lo === 0 ? overhead : sizeOf.get(lo)!;
@@ -106,14 +113,11 @@ export function fitBatch(header: BatchHeaderInput, events: readonly StampedEvent
     } else {
       if (sHi !== undefined && Number.isFinite(sHi) && sHi > sLo) next = lo + Math.floor(((limit - sLo) / (sHi - sLo)) * (hi - lo));
       else next = Math.floor((limit - overhead) / Math.max(1e-3, (sLo - overhead) / Math.max(lo, 1)));
-      if (lastFit === true) next += step;
-      else if (lastFit === false) next -= step;
+      if (streak >= 2) next += (lastFit ? 1 : -1) * 2 ** (streak - 2);
     }
     next = clamp(next, lo + 1, hi - 1);
     const before = hi - lo;
-    const fit = tryCount(next);
-    step = fit === lastFit ? step * 2 : 1;
-    lastFit = fit;
+    probe(next);
     // Only a known upper bound can be bisected toward.
     slow = hi <= n && hi - lo > before / 2 ? slow + 1 : 0;
   }
