@@ -7,11 +7,14 @@ import { checkEvents } from './event-shape.ts';
 import { unpack } from './payload.ts';
 import type { BatchHeader, DecodedBatch, DecodeLimits } from './types.ts';
 
+/** A limit that is not a non-negative number (NaN included) falls back to the default instead of lifting the bound. */
+const limit = (v: number | undefined, fallback: number): number => (typeof v === 'number' && v >= 0 ? v : fallback);
+
 function decodeUnchecked(bytes: Uint8Array, limits: DecodeLimits): DecodedBatch {
   if (!(bytes instanceof Uint8Array)) throw new WireError('types', 'input must be a Uint8Array');
-  const maxDecompressed = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-  const maxEvents = limits.maxEvents ?? DEFAULT_MAX_EVENTS;
-  const { header, rawLength, payload } = parseEnvelope(bytes, limits.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+  const maxDecompressed = limit(limits.maxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES);
+  const maxEvents = limit(limits.maxEvents, DEFAULT_MAX_EVENTS);
+  const { header, rawLength, payload } = parseEnvelope(bytes, limit(limits.maxMessageBytes, MAX_MESSAGE_BYTES));
   if (header.count > maxEvents) throw new WireError('oversized', `${header.count} events exceeds the limit of ${maxEvents}`);
   if (rawLength > maxDecompressed)
     throw new WireError('bomb', `payload declares ${rawLength} bytes uncompressed, over the limit of ${maxDecompressed}`);
@@ -58,7 +61,7 @@ export function tryDecodeBatch(bytes: Uint8Array, limits: DecodeLimits = {}): Re
 export function readBatchHeader(bytes: Uint8Array, limits: Pick<DecodeLimits, 'maxMessageBytes'> = {}): BatchHeader {
   try {
     if (!(bytes instanceof Uint8Array)) throw new WireError('types', 'input must be a Uint8Array');
-    return parseEnvelope(bytes, limits.maxMessageBytes ?? MAX_MESSAGE_BYTES).header;
+    return parseEnvelope(bytes, limit(limits.maxMessageBytes, MAX_MESSAGE_BYTES)).header;
   } catch (error) {
     if (error instanceof WireError) throw error;
     throw new WireError('corrupt', `undecodable header: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -99,6 +99,19 @@ describe('encodeBatch / decodeBatch round trip', () => {
     expect(decoded.header).toMatchObject({ firstSeq: 2 ** 40 + 3, lastSeq: Number.MAX_SAFE_INTEGER, createdAt: Number.MAX_SAFE_INTEGER });
   });
 
+  it('decodes a view into a larger buffer (non-zero byteOffset)', () => {
+    const bytes = encodeBatch(sampleHeader(), telemetryEvents());
+    const pool = new Uint8Array(bytes.length + 100);
+    pool.set(bytes, 37);
+    expect(decodeBatch(pool.subarray(37, 37 + bytes.length)).events).toEqual(telemetryEvents());
+  });
+
+  it('treats a NaN or negative limit as the default, not as no limit', () => {
+    const big = new Uint8Array(MAX_MESSAGE_BYTES + 1);
+    expect(() => decodeBatch(big, { maxMessageBytes: Number.NaN })).toThrow(expect.objectContaining({ code: 'oversized' }));
+    expect(() => decodeBatch(big, { maxMessageBytes: -1 })).toThrow(expect.objectContaining({ code: 'oversized' }));
+  });
+
   it('tryDecodeBatch returns a result instead of throwing', () => {
     const ok = tryDecodeBatch(encodeBatch(sampleHeader(), telemetryEvents()));
     expect(ok.ok && ok.value.events.length).toBe(7);
