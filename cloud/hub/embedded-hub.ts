@@ -229,7 +229,9 @@ export class EmbeddedHub implements HubSource {
   }
 
   private onReady(client: Client): void {
-    const { view, twins, c2d, methods } = this.r;
+    // A connection that completes while the endpoint is stopping is closed with it.
+    if (!this.running || this.stopping) return;
+    const { view, twins, c2d, methods } = this.running;
     const d = this.accepted.get(client);
     if (d) this.expiry.arm(client, d.expiresAtS * 1000, () => this.closeClient(client, 'expired-token', 'token expired', 'info'));
     this.links.attach(client);

@@ -74,8 +74,7 @@ export class TwinService {
   deviceGet(client: Client, device: DeviceRecord, rid: string): Promise<void> {
     return this.lock.run(device.deviceId, async () => {
       const r = await this.store.get(device);
-      await this.answer(client, 200, rid, json(twinDocument(r)));
-      await this.store.markDelivered(device, r.desiredVersion, r.desired);
+      if (await this.answer(client, 200, rid, json(twinDocument(r)))) await this.store.markDelivered(device, r.desiredVersion, r.desired);
     });
   }
 
@@ -101,13 +100,15 @@ export class TwinService {
     });
   }
 
-  private async answer(client: Client, status: number, rid: string, body: Buffer, version?: number): Promise<void> {
-    if (client.closed) return;
+  /** True when the answer was written to the device's connection. */
+  private async answer(client: Client, status: number, rid: string, body: Buffer, version?: number): Promise<boolean> {
+    if (client.closed) return false;
     if (!this.links.subscribed(client, 'twin-response')) {
       this.log.debug({ deviceId: client.id, rid }, 'twin answer dropped: device is not subscribed to $iothub/twin/res/#');
-      return;
+      return false;
     }
     await this.links.publish(client, twinResponseTopic(status, rid, version), body, 0);
+    return true;
   }
 
   idle(): Promise<void> {

@@ -3,10 +3,15 @@
  * Devices are real azure-iot-device clients over TLS.
  */
 import { describe, it, expect, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { SpoolSink } from '../../cloud/hub/spool-sink.ts';
+import { DeviceRegistry, connectionString } from '../../cloud/hub/registry.ts';
+import { hubPaths } from '../../cloud/hub/paths.ts';
 import type { IngestSink } from '../../cloud/hub/ingest-sink.ts';
 import {
   addDevice,
@@ -22,7 +27,74 @@ import {
   type LogRecord,
 } from './support.ts';
 
-afterAll(removeTempDirs);
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await removeTempDirs();
+});
+
+/** The endpoint in its own process, so it can be killed without warning. */
+async function spawnHub(dataDir: string, port: number): Promise<{ proc: ChildProcess; port: number; caFile: string }> {
+  const script = fileURLToPath(new URL('./fixtures/hub-process.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, dataDir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(proc);
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const line = await waitFor('the hub process to listen', () => (out.includes('\n') ? out.split('\n')[0] : undefined), 30_000);
+  return { proc, ...(JSON.parse(line!) as { port: number; caFile: string }) };
+}
+
+/** Sends with a window of 4 until stopped, replacing the client when the SDK gives up on it; records what was acknowledged. */
+function keepSending(cs: string, ca: string, acked: Set<string>, prefix: string): { stop: () => Promise<void> } {
+  let stop = false;
+  let n = 0;
+  const run = (async (): Promise<void> => {
+    let client: DeviceClient | undefined;
+    while (!stop) {
+      if (!client) {
+        // A failed first open() is never retried by the SDK: retry here with a new client.
+        const c = await openDevice(cs, ca).catch(() => undefined);
+        if (!c) {
+          await sleep(100);
+          continue;
+        }
+        client = c;
+        c.on('disconnect', () => {
+          if (client === c) client = undefined;
+          void closeQuietly(c);
+        });
+      }
+      const c = client;
+      const window = Array.from({ length: 4 }, () => {
+        const id = `${prefix}-${++n}`;
+        const msg = new Message(JSON.stringify({ n }));
+        msg.messageId = id;
+        return c.sendEvent(msg).then(() => acked.add(id));
+      });
+      await Promise.allSettled(window);
+    }
+    await closeQuietly(client);
+  })();
+  return {
+    stop: async () => {
+      stop = true;
+      await run;
+    },
+  };
+}
+
+async function spooledIds(path: string): Promise<Set<string>> {
+  const spool = await SpoolSink.open(path);
+  const stored = new Set<string>();
+  for (let after = 0; ; ) {
+    const page = await spool.read({ after, limit: 1000 });
+    if (page.length === 0) break;
+    for (const r of page) if (r.system.messageId) stored.add(r.system.messageId);
+    after = page[page.length - 1]!.seq;
+  }
+  await spool.close();
+  return stored;
+}
 
 const logs = new WeakMap<EmbeddedHub, LogRecord[]>();
 async function startOn(dataDir: string, port: number, sink: IngestSink): Promise<EmbeddedHub> {
@@ -124,59 +196,44 @@ describe('embedded hub restart', () => {
     const cs = await addDevice(hub, 'truck-load');
 
     const acked = new Set<string>();
-    let stop = false;
-    let n = 0;
-    // Own the retry loop (SDK traps): a failed first open() is never retried by the SDK, and after `disconnect`
-    // the client must be replaced.
-    const sender = async (): Promise<void> => {
-      let client: DeviceClient | undefined;
-      while (!stop) {
-        if (!client) {
-          const c = await openDevice(cs, ca).catch(() => undefined);
-          if (!c) {
-            await sleep(100);
-            continue;
-          }
-          client = c;
-          c.on('disconnect', () => {
-            if (client === c) client = undefined;
-            void closeQuietly(c);
-          });
-        }
-        const c = client;
-        const window = Array.from({ length: 4 }, () => {
-          const id = `m-${++n}`;
-          const msg = new Message(JSON.stringify({ n }));
-          msg.messageId = id;
-          return c.sendEvent(msg).then(() => acked.add(id));
-        });
-        await Promise.allSettled(window);
-      }
-      await closeQuietly(client);
-    };
-    const running = sender();
+    const sender = keepSending(cs, ca, acked, 'graceful');
     await waitFor('traffic', () => acked.size >= 40, 20_000);
     await hub.stop();
     await sleep(200);
     hub = await startOn(dataDir, port, spool);
     const atRestart = acked.size;
     await waitFor('traffic after the restart', () => acked.size >= atRestart + 40, 30_000);
-    stop = true;
-    await running;
+    await sender.stop();
     await hub.stop();
     await spool.close();
 
-    const reopened = await SpoolSink.open(spoolPath);
-    const stored = new Set<string>();
-    for (let after = 0; ; ) {
-      const page = await reopened.read({ after, limit: 1000 });
-      if (page.length === 0) break;
-      for (const r of page) if (r.system.messageId) stored.add(r.system.messageId);
-      after = page[page.length - 1]!.seq;
-    }
-    await reopened.close();
+    const stored = await spooledIds(spoolPath);
     const missing = [...acked].filter((id) => !stored.has(id));
     expect(missing).toEqual([]);
     expect(acked.size).toBeGreaterThan(80);
+  });
+
+  it('loses no acknowledged telemetry when the endpoint process is killed with SIGKILL under load', async () => {
+    const dataDir = await tempDir();
+    const first = await spawnHub(dataDir, 0);
+    const ca = await readFile(first.caFile, 'utf8');
+    // Registered by another process while the endpoint runs, as `fleetsync hub add-device` would.
+    const { hubName, device } = await new DeviceRegistry(hubPaths(dataDir).registry, 'unused').add('truck-crash');
+    const cs = connectionString(hubName, 'truck-crash', device.primaryKey, `127.0.0.1:${first.port}`);
+
+    const acked = new Set<string>();
+    const sender = keepSending(cs, ca, acked, 'crash');
+    await waitFor('traffic', () => acked.size >= 40, 30_000);
+    first.proc.kill('SIGKILL');
+    await new Promise((resolve) => first.proc.once('exit', resolve));
+    const atKill = acked.size;
+    const second = await spawnHub(dataDir, first.port);
+    await waitFor('traffic after the restart', () => acked.size >= atKill + 40, 60_000);
+    await sender.stop();
+    second.proc.kill('SIGKILL');
+    await new Promise((resolve) => second.proc.once('exit', resolve));
+
+    const stored = await spooledIds(join(dataDir, 'spool'));
+    expect([...acked].filter((id) => !stored.has(id))).toEqual([]);
   });
 });
