@@ -1,0 +1,251 @@
+/**
+ * Offline checks of the cloud deployment files: no Docker engine, cluster or Bicep compiler is available, so these
+ * parse the files and check what a wrong edit would break (probes, non-root, read-only root, volumes, settings that
+ * the service's own schemas accept, the Azure resources and roles).
+ */
+import { describe, it, expect } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { validateSettings } from '../../shared/settings/load-settings.ts';
+import { CloudSettings } from '../../cloud/settings.ts';
+import { parseAzureHubSettings } from '../../cloud/hub/azure/config.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const read = (p: string): string => readFileSync(join(REPO, p), 'utf8');
+// Parsed manifests are walked freely; the assertions are the type check.
+type Obj = Record<string, any>;
+
+/** Dockerfile instructions with line continuations joined. */
+function instructions(text: string): { op: string; args: string }[] {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [op = '', ...rest] = l.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('cloud Dockerfile', () => {
+  const ins = instructions(read('deploy/cloud/Dockerfile'));
+  const stages = ins.filter((i) => i.op === 'FROM');
+  const finalStage = ins.slice(ins.lastIndexOf(stages.at(-1)!));
+
+  it('builds on node:20-bookworm-slim in two stages, installing production dependencies only', () => {
+    expect(ins.find((i) => i.op === 'ARG')?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(ins.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args))).toBe(true);
+    // tsx runs the sources, so it must be a production dependency for --omit=dev to work.
+    expect(JSON.parse(read('package.json')).dependencies.tsx).toBeDefined();
+  });
+
+  it('runs as a non-root user, with a health check on /healthz and both ports exposed', () => {
+    const user = finalStage.filter((i) => i.op === 'USER').at(-1)?.args;
+    expect(user).toBeDefined();
+    expect(['root', '0', '0:0']).not.toContain(user);
+    expect(finalStage.find((i) => i.op === 'HEALTHCHECK')?.args).toMatch(/127\.0\.0\.1:8080\/healthz/);
+    const exposed = finalStage.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
+    expect(exposed).toEqual(expect.arrayContaining(['8883', '8080']));
+  });
+
+  it('copies folders that exist and that its ignore file lets through', () => {
+    const ignore = read('deploy/cloud/Dockerfile.dockerignore');
+    const copied = finalStage.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(copied.length).toBeGreaterThan(0);
+    for (const src of copied) {
+      expect(existsSync(join(REPO, src)), src).toBe(true);
+      expect(ignore, src).toContain(`!${src}`);
+    }
+  });
+
+  it('starts the cloud service with the settings and data paths the manifests mount', () => {
+    expect(finalStage.find((i) => i.op === 'CMD')?.args).toContain('"/etc/fleetsync/cloud.json"');
+    expect(finalStage.find((i) => i.op === 'VOLUME')?.args).toContain('/var/lib/fleetsync');
+  });
+});
+
+describe('cloud settings samples pass the service schemas', () => {
+  it.each(['deploy/cloud/cloud.embedded.json', 'deploy/cloud/k8s/cloud.azure.json'])('%s', (file) => {
+    const s = validateSettings(CloudSettings, JSON.parse(read(file)), file);
+    expect(s.dataDir).toBe('/var/lib/fleetsync');
+    expect(s.api.host).toBe('0.0.0.0');
+    expect(s.api.port).toBe(8080);
+    if (s.mode === 'azure') {
+      const az = parseAzureHubSettings(s.azure, `${file}#/azure`);
+      expect(az.eventHub.consumerGroup).toBe('fleetsync');
+      expect(s.pipeline.export.target.kind).toBe('azure-blob');
+    }
+  });
+});
+
+describe('compose file (embedded mode)', () => {
+  const compose = parseYaml(read('deploy/cloud/compose.yaml')) as Obj;
+  const cloud = compose.services.cloud as Obj;
+
+  it('builds the Dockerfile from the repository root and publishes MQTTS and the API', () => {
+    expect(resolve(REPO, 'deploy/cloud', cloud.build.context)).toBe(REPO);
+    expect(existsSync(join(REPO, cloud.build.dockerfile))).toBe(true);
+    expect(cloud.ports).toEqual(expect.arrayContaining(['8883:8883', '8080:8080']));
+  });
+
+  it('keeps data on a named volume and mounts an embedded-mode settings file read-only', () => {
+    const vols = cloud.volumes as string[];
+    const data = vols.find((v) => v.endsWith(':/var/lib/fleetsync'));
+    expect(data).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(data!.split(':')[0]);
+    const conf = vols.find((v) => v.includes(':/etc/fleetsync/cloud.json'));
+    expect(conf).toMatch(/:ro$/);
+    const settings = validateSettings(CloudSettings, JSON.parse(read(join('deploy/cloud', conf!.split(':')[0]!))));
+    expect(settings.mode).toBe('embedded');
+  });
+
+  it('runs non-root on a read-only root with a health check', () => {
+    expect(cloud.read_only).toBe(true);
+    expect(cloud.user).not.toMatch(/^(0|root)(:|$)/);
+    expect(cloud.cap_drop).toEqual(['ALL']);
+    expect(cloud.healthcheck.test.join(' ')).toContain('/healthz');
+  });
+});
+
+describe('Kubernetes manifests (Azure mode)', () => {
+  const dir = 'deploy/cloud/k8s';
+  const kustomization = parseYaml(read(`${dir}/kustomization.yaml`)) as Obj;
+  const docs: Obj[] = (kustomization.resources as string[]).flatMap((f) => {
+    const parsed = parseAllDocuments(read(`${dir}/${f}`));
+    for (const d of parsed) expect(d.errors, f).toEqual([]);
+    return parsed.map((d) => d.toJS() as Obj);
+  });
+  const byKind = (kind: string): Obj[] => docs.filter((d) => d.kind === kind);
+  const sts = byKind('StatefulSet')[0]!;
+  const pod = sts.spec.template.spec as Obj;
+  const container = pod.containers[0] as Obj;
+  const podLabels = sts.spec.template.metadata.labels as Record<string, string>;
+  const selects = (selector: Record<string, string>): boolean => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+
+  it('every resource file parses and names a kind and apiVersion', () => {
+    for (const f of kustomization.resources as string[]) expect(existsSync(join(REPO, dir, f)), f).toBe(true);
+    for (const d of docs) {
+      expect(d.apiVersion).toBeTruthy();
+      expect(d.kind).toBeTruthy();
+      expect(d.metadata?.name).toBeTruthy();
+    }
+  });
+
+  it('has startup, readiness and liveness probes on /healthz at a declared port', () => {
+    const ports = (container.ports as Obj[]).map((p) => p.name);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container[probe]?.httpGet?.path, probe).toBe('/healthz');
+      expect(ports, probe).toContain(container[probe].httpGet.port);
+    }
+  });
+
+  it('runs non-root with a read-only root file system, no privilege escalation and no capabilities', () => {
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  });
+
+  it('writes only to a persistent data volume and an emptyDir /tmp; settings come from the generated Secret', () => {
+    const mounts = Object.fromEntries((container.volumeMounts as Obj[]).map((m) => [m.mountPath, m]));
+    const claim = (sts.spec.volumeClaimTemplates as Obj[]).find((c) => c.metadata.name === mounts['/var/lib/fleetsync']?.name);
+    expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
+    const volumes = Object.fromEntries((pod.volumes as Obj[]).map((v) => [v.name, v]));
+    expect(volumes[mounts['/tmp']?.name]?.emptyDir).toBeDefined();
+    expect(mounts['/etc/fleetsync']?.readOnly).toBe(true);
+    const secretName = volumes[mounts['/etc/fleetsync']?.name]?.secret?.secretName;
+    const generated = (kustomization.secretGenerator as Obj[]).find((g) => g.name === secretName);
+    expect(generated?.files).toContain('cloud.json=cloud.azure.json');
+    expect(container.args).toEqual(expect.arrayContaining(['cloud', '--config', '/etc/fleetsync/cloud.json']));
+  });
+
+  it('sets resource requests and a memory limit', () => {
+    expect(container.resources.requests.cpu).toBeTruthy();
+    expect(container.resources.requests.memory).toBeTruthy();
+    expect(container.resources.limits.memory).toBeTruthy();
+  });
+
+  it('services and the disruption budget select the pods', () => {
+    const services = byKind('Service');
+    expect(services.length).toBeGreaterThan(0);
+    for (const s of services) {
+      expect(selects(s.spec.selector), s.metadata.name).toBe(true);
+      for (const p of s.spec.ports as Obj[]) expect((container.ports as Obj[]).map((c) => c.name)).toContain(p.targetPort);
+    }
+    expect(selects(sts.spec.selector.matchLabels)).toBe(true);
+    const pdb = byKind('PodDisruptionBudget')[0]!;
+    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(byKind('ConfigMap').map((c) => c.metadata.name)).toContain(container.envFrom[0].configMapRef.name);
+  });
+});
+
+describe('Azure Bicep template (structural; no Bicep compiler offline)', () => {
+  const bicep = read('deploy/azure/main.bicep');
+  const params = new Map([...bicep.matchAll(/^param (\w+) (\w+)/gm)].map((m) => [m[1]!, m[2]!]));
+  const resources = [...bicep.matchAll(/^resource (\w+) '([^'@]+)@(\d{4}-\d{2}-\d{2}(?:-preview)?)'/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
+  const body = (symbol: string): string => {
+    const start = bicep.search(new RegExp(`^resource ${symbol} `, 'm'));
+    const next = bicep.slice(start + 1).search(/^(resource|output|var|param) /m);
+    return bicep.slice(start, next < 0 ? undefined : start + 1 + next);
+  };
+
+  it('has balanced braces and brackets', () => {
+    const code = bicep.replace(/\/\/.*$/gm, '').replace(/'(?:[^'\\]|\\.)*'/g, "''");
+    for (const [open, close] of [['{', '}'], ['[', ']'], ['(', ')']] as const) {
+      expect(code.split(open).length, open).toBe(code.split(close).length);
+    }
+  });
+
+  it('declares an S1 IoT Hub whose partition count is a parameter, and a consumer group', () => {
+    expect(params.get('partitionCount')).toBe('int');
+    const hub = resources.find((r) => r.type === 'Microsoft.Devices/IotHubs')!;
+    expect(body(hub.name)).toMatch(/partitionCount: partitionCount/);
+    expect(body(hub.name)).toMatch(/name: iotHubSku/);
+    expect(bicep).toMatch(/param iotHubSku string = 'S1'/);
+    expect(resources.some((r) => r.type === 'Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups')).toBe(true);
+  });
+
+  it('has a Data Lake Gen2 account for the export and a flat account for checkpoints, each with its container', () => {
+    const accounts = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts').map((r) => body(r.name));
+    expect(accounts.some((a) => /isHnsEnabled: true/.test(a))).toBe(true);
+    expect(accounts.some((a) => /isHnsEnabled: false/.test(a))).toBe(true);
+    const containers = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers').map((r) => body(r.name));
+    expect(containers.join()).toMatch(/name: exportContainerName/);
+    expect(containers.join()).toMatch(/name: checkpointContainerName/);
+  });
+
+  it('grants roles to the managed identity instead of handing out keys where Azure allows it', () => {
+    const assignments = resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments').map((r) => body(r.name));
+    expect(assignments.some((a) => /storageBlobDataContributor/.test(a) && /scope: exportContainer/.test(a))).toBe(true);
+    expect(assignments.some((a) => /storageBlobDataContributor/.test(a) && /scope: checkpointContainer/.test(a))).toBe(true);
+    expect(assignments.some((a) => /iotHubDataContributor/.test(a) && /scope: iotHub/.test(a))).toBe(true);
+    for (const a of assignments) expect(a).toMatch(/principalId: appIdentity\.properties\.principalId/);
+  });
+
+  it('runs the cloud service as a single-replica Container App with probes and a persistent data volume', () => {
+    const app = body(resources.find((r) => r.type === 'Microsoft.App/containerApps')!.name);
+    expect(app).toMatch(/minReplicas: 1\s+maxReplicas: 1/);
+    for (const t of ['Startup', 'Readiness', 'Liveness']) expect(app).toContain(`type: '${t}'`);
+    expect(app).toMatch(/storageType: 'AzureFile'/);
+    expect(app).toMatch(/mountPath: '\/var\/lib\/fleetsync'/);
+  });
+
+  it('puts no secret into an output', () => {
+    const outputs = bicep.split('\n').filter((l) => l.startsWith('output '));
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const o of outputs) expect(o).not.toMatch(/listKeys|Key|connectionString|cloudSettings/i);
+  });
+
+  it('has a parameters file naming only declared parameters, with valid values', () => {
+    const file = JSON.parse(read('deploy/azure/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+    for (const [name, { value }] of Object.entries(file.parameters)) {
+      expect(params.has(name), name).toBe(true);
+      const type = params.get(name);
+      expect(typeof value, name).toBe(type === 'int' ? 'number' : type === 'bool' ? 'boolean' : 'string');
+    }
+    expect(file.parameters.partitionCount?.value).toBeGreaterThanOrEqual(2);
+  });
+});
