@@ -15,6 +15,7 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { LANES } from '../../shared/contracts/types.ts';
+import type { ColumnKind, ColumnSpec } from '../storage/column-batch.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -31,19 +32,32 @@ const QUALITY_T = ENUM(QUALITIES);
 const STATE_T = ENUM(ALERT_STATES);
 const SEVERITY_T = ENUM(SEVERITIES);
 
-export interface Column {
-  name: string;
+export interface Column extends ColumnSpec {
   sql: string;
-  type: DuckDBType;
 }
 
-const col = (name: string, sql: string, type: DuckDBType): Column => ({ name, sql, type });
+const KIND_OF: ReadonlyMap<DuckDBType, ColumnKind> = new Map<DuckDBType, ColumnKind>([
+  [VARCHAR, 'varchar'],
+  [BIGINT, 'bigint'],
+  [DOUBLE, 'double'],
+  [INTEGER, 'integer'],
+  [UTINYINT, 'utinyint'],
+  [BOOLEAN, 'boolean'],
+  [BLOB, 'blob'],
+]);
+
+function col(name: string, sql: string, type: DuckDBType, values?: readonly string[]): Column {
+  if (values !== undefined) return { name, sql, type, kind: 'enum', values };
+  const kind = KIND_OF.get(type);
+  if (kind === undefined) throw new Error(`no column kind for ${name}`);
+  return { name, sql, type, kind };
+}
 
 /** The idempotency key and ingest lineage every Silver event row starts with. */
 const EVENT_KEY: Column[] = [
   col('vehicle', 'VARCHAR NOT NULL', VARCHAR),
   col('epoch', 'VARCHAR NOT NULL', VARCHAR),
-  col('lane', `${LANE_SQL} NOT NULL`, LANE_T),
+  col('lane', `${LANE_SQL} NOT NULL`, LANE_T, LANES),
   col('seq', 'BIGINT NOT NULL', BIGINT),
   col('event_ms', 'BIGINT NOT NULL', BIGINT),
   col('ingest_ms', 'BIGINT NOT NULL', BIGINT),
@@ -60,7 +74,7 @@ export const SILVER_READINGS: Column[] = [
   col('value_bool', 'BOOLEAN', BOOLEAN),
   col('unit', 'VARCHAR NOT NULL', VARCHAR),
   col('from_unit', 'VARCHAR', VARCHAR),
-  col('quality', `${sqlEnum(QUALITIES)} NOT NULL`, QUALITY_T),
+  col('quality', `${sqlEnum(QUALITIES)} NOT NULL`, QUALITY_T, QUALITIES),
   col('spn', 'INTEGER', INTEGER),
   ...LINEAGE,
 ];
@@ -82,8 +96,8 @@ export const SILVER_ALERTS: Column[] = [
   ...EVENT_KEY,
   col('alert_id', 'VARCHAR NOT NULL', VARCHAR),
   col('rule_id', 'VARCHAR NOT NULL', VARCHAR),
-  col('state', `${sqlEnum(ALERT_STATES)} NOT NULL`, STATE_T),
-  col('severity', `${sqlEnum(SEVERITIES)} NOT NULL`, SEVERITY_T),
+  col('state', `${sqlEnum(ALERT_STATES)} NOT NULL`, STATE_T, ALERT_STATES),
+  col('severity', `${sqlEnum(SEVERITIES)} NOT NULL`, SEVERITY_T, SEVERITIES),
   col('value', 'DOUBLE', DOUBLE),
   col('threshold', 'DOUBLE', DOUBLE),
   col('peak', 'DOUBLE', DOUBLE),
@@ -116,7 +130,7 @@ export const QUARANTINE: Column[] = [
   col('vehicle', 'VARCHAR NOT NULL', VARCHAR),
   col('device_id', 'VARCHAR NOT NULL', VARCHAR),
   col('epoch', 'VARCHAR', VARCHAR),
-  col('lane', LANE_SQL, LANE_T),
+  col('lane', LANE_SQL, LANE_T, LANES),
   col('seq', 'BIGINT', BIGINT),
   col('kind', 'VARCHAR NOT NULL', VARCHAR),
   col('reason', 'VARCHAR NOT NULL', VARCHAR),
@@ -339,7 +353,7 @@ export const DDL: string[] = [
     alert_id VARCHAR NOT NULL,
     rule_id VARCHAR NOT NULL,
     severity VARCHAR NOT NULL,
-    spn_or_value DOUBLE,
+    spn DOUBLE,
     message VARCHAR NOT NULL,
     since_ms BIGINT NOT NULL,
     last_event_ms BIGINT NOT NULL

@@ -12,6 +12,7 @@ import { DAY_MS, type GoldSettings } from './gold-settings.ts';
 import { computeSyncHealth, type StreamRow } from './sync-health.ts';
 import type { GoldAlertEvent, GoldPosition, GoldReading, MergedAlert } from './types.ts';
 import { computeVehicleDay, type VehicleDayInput } from './vehicle-day.ts';
+import { SILVER_EXPORT_TABLES } from '../silver/silver-writer.ts';
 
 export interface GoldResult {
   partitions: number;
@@ -84,8 +85,9 @@ export async function refreshGold(conn: DuckDBConnection, s: GoldSettings, limit
     await refreshVehicleHealth(conn, s);
     await refreshSyncHealth(conn);
 
-    // Export: every Gold table of these days, and the whole-table ones.
-    await conn.run(`INSERT OR IGNORE INTO export_dirty SELECT DISTINCT t.tbl, b.day FROM gold_batch b, (VALUES ${GOLD_EXPORT_DAY_TABLES.map((t) => `('${t}')`).join(', ')}) t(tbl)`);
+    // Export: every Silver and Gold table of these days, and the whole-table ones.
+    const tables = [...SILVER_EXPORT_TABLES, ...GOLD_EXPORT_DAY_TABLES];
+    await conn.run(`INSERT OR IGNORE INTO export_dirty SELECT DISTINCT t.tbl, b.day FROM gold_batch b, (VALUES ${tables.map((t) => `('${t}')`).join(', ')}) t(tbl)`);
     for (const t of GOLD_EXPORT_WHOLE_TABLES) await conn.run(`INSERT OR IGNORE INTO export_dirty VALUES (?, CAST(? AS DATE))`, [t, WHOLE_TABLE_DAY]);
     await conn.run('DELETE FROM gold_dirty WHERE (vehicle, day) IN (SELECT vehicle, day FROM gold_batch)');
     return { partitions: dirty.length, vehicles: vehicles.length, alerts };

@@ -10,7 +10,9 @@ import { decodeBatch, WireError, type DecodedBatch } from '../../../shared/wire/
 import { DAY_MS } from '../gold/gold-settings.ts';
 import { signalSpec } from '../signals.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
-import type { AlertRow, PositionRow, QuarantineReason, QuarantineRow, ReadingRow, StatusRow } from './rows.ts';
+import type { QuarantineReason, QuarantineRow } from './rows.ts';
+import { ColumnBatch } from '../../storage/column-batch.ts';
+import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
 import { addSeq, emptySeqState, type SeqState } from './seq-tracker.ts';
 import { dimensionOf, normaliseNumber } from './units.ts';
 
@@ -51,10 +53,11 @@ export interface QualityDelta {
 
 /** Rows and bookkeeping produced by a run of batches, written in one transaction. */
 export interface SilverOutput {
-  readings: ReadingRow[];
-  positions: PositionRow[];
-  alerts: AlertRow[];
-  statuses: StatusRow[];
+  /** Silver rows, column-oriented, columns as in ../schema.ts. */
+  readings: ColumnBatch;
+  positions: ColumnBatch;
+  alerts: ColumnBatch;
+  statuses: ColumnBatch;
   quarantine: QuarantineRow[];
   quality: Map<string, QualityDelta>;
   reasons: Map<string, { vehicle: string; dayMs: number; reason: QuarantineReason; n: number }>;
@@ -69,10 +72,10 @@ export interface SilverOutput {
 
 export function emptySilverOutput(): SilverOutput {
   return {
-    readings: [],
-    positions: [],
-    alerts: [],
-    statuses: [],
+    readings: new ColumnBatch(SILVER_READINGS),
+    positions: new ColumnBatch(SILVER_POSITIONS, 1024),
+    alerts: new ColumnBatch(SILVER_ALERTS, 64),
+    statuses: new ColumnBatch(SILVER_STATUS, 64),
     quarantine: [],
     quality: new Map(),
     reasons: new Map(),
@@ -118,6 +121,19 @@ export function rawJson(body: unknown): string {
 }
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The seven leading columns every Silver event table shares (vehicle, epoch, lane, seq, event, ingest, gateway time). */
+function eventKey(t: ColumnBatch, vehicle: string, key: { epoch: string; lane: Lane; seq: number }, eventMs: number, ingestMs: number, rt: number): number {
+  const i = t.row();
+  t.str(0, i, vehicle);
+  t.str(1, i, key.epoch);
+  t.enum(2, i, key.lane);
+  t.num(3, i, key.seq);
+  t.num(4, i, eventMs);
+  t.num(5, i, ingestMs);
+  t.num(6, i, Math.trunc(rt));
+  return i;
+}
 
 export class SilverBuilder {
   constructor(
@@ -201,12 +217,18 @@ export class SilverBuilder {
         const p = upcastPosition(v.value);
         this.learnVehicle(stream, p.vehicle);
         if (this.future(b, stream, key, 'position', p.sensorTime, e.body)) return null;
-        this.out.positions.push({
-          vehicle: p.vehicle, ...key, eventMs: p.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
-          sensor: p.sensor, lat: p.lat, lon: p.lon, speedKmh: p.speedKmh ?? null, heading: p.heading ?? null,
-          altitudeM: p.altitude ?? null, hdop: p.hdop ?? null, satellites: p.satellites ?? null,
-          srcVersion: v.value.v, bronzeId: b.bronzeId,
-        });
+        const t = this.out.positions;
+        const i = eventKey(t, p.vehicle, key, p.sensorTime, b.enqueuedMs, e.rt);
+        t.str(7, i, p.sensor);
+        t.num(8, i, p.lat);
+        t.num(9, i, p.lon);
+        t.num(10, i, p.speedKmh ?? null);
+        t.num(11, i, p.heading ?? null);
+        t.num(12, i, p.altitude ?? null);
+        t.num(13, i, p.hdop ?? null);
+        t.num(14, i, p.satellites ?? null);
+        t.num(15, i, v.value.v);
+        t.num(16, i, b.bronzeId);
         this.valid(p.vehicle, p.sensorTime, b.enqueuedMs);
         return p.sensorTime;
       }
@@ -216,13 +238,24 @@ export class SilverBuilder {
         const a = upcastAlert(v.value);
         this.learnVehicle(stream, a.vehicle);
         if (this.future(b, stream, key, 'alert', a.sensorTime, e.body)) return null;
-        this.out.alerts.push({
-          vehicle: a.vehicle, ...key, eventMs: a.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
-          alertId: a.id, ruleId: a.ruleId, state: a.state, severity: a.severity, value: a.value, threshold: a.threshold,
-          peak: a.peak, raisedMs: a.raisedAt, message: a.message, lat: a.position?.lat ?? null, lon: a.position?.lon ?? null,
-          signal: a.signal ?? null, sensor: a.sensor ?? null, suppressed: a.suppressed ?? null,
-          srcVersion: v.value.v, bronzeId: b.bronzeId,
-        });
+        const t = this.out.alerts;
+        const i = eventKey(t, a.vehicle, key, a.sensorTime, b.enqueuedMs, e.rt);
+        t.str(7, i, a.id);
+        t.str(8, i, a.ruleId);
+        t.enum(9, i, a.state);
+        t.enum(10, i, a.severity);
+        t.num(11, i, a.value);
+        t.num(12, i, a.threshold);
+        t.num(13, i, a.peak);
+        t.num(14, i, a.raisedAt);
+        t.str(15, i, a.message);
+        t.num(16, i, a.position?.lat ?? null);
+        t.num(17, i, a.position?.lon ?? null);
+        t.str(18, i, a.signal ?? null);
+        t.str(19, i, a.sensor ?? null);
+        t.num(20, i, a.suppressed ?? null);
+        t.num(21, i, v.value.v);
+        t.num(22, i, b.bronzeId);
         this.valid(a.vehicle, a.sensorTime, b.enqueuedMs);
         // Days between the raise and this message: their Gold (overspeed time, alert rows) may change.
         const from = dayOf(Math.min(a.raisedAt, a.sensorTime));
@@ -246,12 +279,20 @@ export class SilverBuilder {
           evicted += l.evicted;
           lanes[lane] = l;
         }
-        this.out.statuses.push({
-          vehicle: s.vehicle, ...key, eventMs: s.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
-          gateway: s.gateway, bootId: s.bootId, connectivity: s.connectivity, version: s.version, uptimeS: s.uptimeS,
-          rejects: s.rejects, diskBytes: s.diskBytes, backlogEvents: backlog, evicted, lanesJson: JSON.stringify(lanes),
-          srcVersion: v.value.v, bronzeId: b.bronzeId,
-        });
+        const t = this.out.statuses;
+        const i = eventKey(t, s.vehicle, key, s.sensorTime, b.enqueuedMs, e.rt);
+        t.str(7, i, s.gateway);
+        t.str(8, i, s.bootId);
+        t.str(9, i, s.connectivity);
+        t.str(10, i, s.version);
+        t.num(11, i, s.uptimeS);
+        t.num(12, i, s.rejects);
+        t.num(13, i, s.diskBytes);
+        t.num(14, i, backlog);
+        t.num(15, i, evicted);
+        t.str(16, i, JSON.stringify(lanes));
+        t.num(17, i, v.value.v);
+        t.num(18, i, b.bronzeId);
         this.valid(s.vehicle, s.sensorTime, b.enqueuedMs);
         return s.sensorTime;
       }
@@ -294,11 +335,19 @@ export class SilverBuilder {
     } else {
       valueText = spec?.role === 'driver' && value !== '' ? this.pseudonym(value) : value;
     }
-    this.out.readings.push({
-      vehicle: r.vehicle, ...key, eventMs: r.sensorTime, ingestMs: b.enqueuedMs, gatewayMs: Math.trunc(e.rt),
-      sensor: r.sensor, signal: r.signal, valueNum, valueText, valueBool, unit, fromUnit, quality: r.quality,
-      spn: r.spn ?? null, srcVersion, bronzeId: b.bronzeId,
-    });
+    const t = this.out.readings;
+    const i = eventKey(t, r.vehicle, key, r.sensorTime, b.enqueuedMs, e.rt);
+    t.str(7, i, r.sensor);
+    t.str(8, i, r.signal);
+    t.num(9, i, valueNum);
+    t.str(10, i, valueText);
+    t.bool(11, i, valueBool);
+    t.str(12, i, unit);
+    t.str(13, i, fromUnit);
+    t.enum(14, i, r.quality);
+    t.num(15, i, r.spn ?? null);
+    t.num(16, i, srcVersion);
+    t.num(17, i, b.bronzeId);
     this.valid(r.vehicle, r.sensorTime, b.enqueuedMs);
     return r.sensorTime;
   }
@@ -363,12 +412,26 @@ export class SilverBuilder {
     this.dirty(vehicle, dayMs);
   }
 
+  // Consecutive events nearly always share vehicle and day: skip the map lookups then.
+  private lastVehicle = '';
+  private lastDay = Number.NaN;
+  private lastQuality: QualityDelta | null = null;
+
   private valid(vehicle: string, eventMs: number, ingestMs: number): void {
-    const dayMs = dayOf(eventMs);
-    const q = this.quality(vehicle, dayMs, ingestMs);
+    const dayMs = eventMs - (eventMs % DAY_MS);
+    let q: QualityDelta;
+    if (vehicle === this.lastVehicle && dayMs === this.lastDay && this.lastQuality !== null) {
+      q = this.lastQuality;
+      if (ingestMs > q.lastIngestMs) q.lastIngestMs = ingestMs;
+    } else {
+      q = this.quality(vehicle, dayMs, ingestMs);
+      this.dirty(vehicle, dayMs);
+      this.lastVehicle = vehicle;
+      this.lastDay = dayMs;
+      this.lastQuality = q;
+    }
     q.valid++;
     if (q.lastEventMs === null || eventMs > q.lastEventMs) q.lastEventMs = eventMs;
-    this.dirty(vehicle, dayMs);
   }
 
   private quality(vehicle: string, dayMs: number, ingestMs: number): QualityDelta {
