@@ -4,6 +4,7 @@ import { UsageError } from '../usage-error.ts';
 import { loadSettingsFile } from '../../shared/settings/load-settings.ts';
 import { GatewaySettings } from '../../edge/settings.ts';
 import { hashPassword } from '../../edge/broker/password.ts';
+import { untilSignal } from '../signals.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -25,15 +26,7 @@ export function gatewayCommand(): Command {
       }
       const { startGateway } = await import('../../edge/gateway.ts');
       const gw = await startGateway(settings);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await untilSignal();
       await gw.close();
     });
   cmd
