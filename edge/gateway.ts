@@ -99,7 +99,10 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
   const ports: Gateway['ports'] = { http: 0 };
   let detachExternal: (() => Promise<void>) | null = null;
   if (settings.mode === 'embedded') {
-    broker = await startSensorBroker(settings, ingest, log);
+    broker = await startSensorBroker(settings, ingest, log, (what) => {
+      if (what === 'authFailures') metrics.authFailures.inc();
+      else if (what === 'aclDenied') metrics.aclDenied.inc();
+    });
     ports.mqtt = broker.ports.tcp;
     if (broker.ports.tls !== undefined) ports.mqtts = broker.ports.tls;
     if (broker.ports.ws !== undefined) ports.ws = broker.ports.ws;

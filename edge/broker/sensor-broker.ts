@@ -31,19 +31,27 @@ export interface SensorBroker {
 
 const authError = (code: 4 | 5, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code });
 
+/** Told of every refusal as it is counted, e.g. to feed the gateway's Prometheus counters. */
+export type BrokerCountHook = (what: keyof BrokerCounters) => void;
+
 export async function startSensorBroker(
   settings: Pick<GatewaySettings, 'vehicle' | 'broker' | 'sensors' | 'displays'>,
   onPublish: PublishHandler,
   log: Logger,
+  onCount: BrokerCountHook = () => undefined,
 ): Promise<SensorBroker> {
   const principals = new WeakMap<Client, Principal>();
   const counters: BrokerCounters = { authFailures: 0, aclDenied: 0, handlerFailures: 0 };
+  const count = (what: keyof BrokerCounters): void => {
+    counters[what]++;
+    onCount(what);
+  };
   const byUsername = new Map<string, { hash: string; principal: Principal }>();
   for (const s of settings.sensors) byUsername.set(s.username, { hash: s.passwordHash, principal: { role: 'sensor', vehicle: settings.vehicle, sensor: s.id } });
   for (const d of settings.displays) byUsername.set(d.username, { hash: d.passwordHash, principal: { role: 'display', vehicle: settings.vehicle, username: d.username } });
 
   const refuse = (client: Client, code: 4 | 5, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void): void => {
-    counters.authFailures++;
+    count('authFailures');
     log.warn({ clientId: client.id, reason }, 'sensor connection refused');
     done(authError(code, reason), false);
   };
@@ -74,7 +82,7 @@ export async function startSensorBroker(
       if (!client || !who) return callback(new Error('publish without an authenticated client'));
       const decision = canPublish(who, packet.topic);
       if (!decision.ok) {
-        counters.aclDenied++;
+        count('aclDenied');
         log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish refused');
         return callback(new Error(decision.reason));
       }
@@ -83,7 +91,7 @@ export async function startSensorBroker(
         () => callback(null),
         (err: Error) => {
           // Not stored, so not acknowledged: closing the connection makes the sensor send it again.
-          counters.handlerFailures++;
+          count('handlerFailures');
           log.error({ clientId: client.id, topic: packet.topic, err: err.message }, 'publish not stored');
           callback(err);
         },
@@ -93,7 +101,7 @@ export async function startSensorBroker(
       const who = principals.get(client);
       const decision = who ? canSubscribe(who, sub.topic) : { ok: false as const, reason: 'not authenticated' };
       if (!decision.ok) {
-        counters.aclDenied++;
+        count('aclDenied');
         log.warn({ clientId: client.id, topic: sub.topic, reason: decision.reason }, 'subscribe refused');
         return callback(null, null); // SUBACK 0x80 for this filter, connection stays up
       }
