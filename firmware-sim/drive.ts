@@ -38,6 +38,8 @@ export class DriveModel {
   private holdUntil = -Infinity;
   private heldAt = -1;
   private harsh: HarshBrake | null = null;
+  /** Set by a scenario: the driver cruises at this speed on motorways and main roads, whatever the limit. */
+  overrideKmh: number | null = null;
 
   constructor(
     readonly route: Route,
@@ -65,7 +67,7 @@ export class DriveModel {
   /** Road class of the current segment, judged by its limit. */
   get roadClass(): RoadClass {
     const lim = this.route.points[this.idx]?.limitKmh ?? 45;
-    return lim >= 80 ? 'motorway' : lim >= 70 ? 'primary' : 'urban';
+    return lim >= 80 ? 'motorway' : lim >= 70 ? 'primary' : lim > 20 ? 'urban' : 'yard';
   }
 
   position(): LatLon {
@@ -90,7 +92,11 @@ export class DriveModel {
   private targetSpeed(factor: number, tMs: number): number {
     const pts = this.route.points;
     const here = pts[this.idx];
-    let target = ((here?.limitKmh ?? 45) / 3.6) * factor * this.driverFactor;
+    const open = this.roadClass === 'motorway' || this.roadClass === 'primary';
+    let target =
+      this.overrideKmh !== null && open
+        ? (this.overrideKmh / 3.6) * factor
+        : ((here?.limitKmh ?? 45) / 3.6) * factor * this.driverFactor;
     const horizon = (this.v * this.v) / (2 * PLAN_DECEL) + 60;
     for (let j = this.idx + 1; j < pts.length; j++) {
       const p = pts[j];
@@ -134,6 +140,10 @@ export class DriveModel {
     } else {
       const target = this.targetSpeed(factor, tMs);
       a = Math.min(maxAccel(this.v, this.massKg), Math.max(-MAX_SERVICE_DECEL, (target - this.v) / 1.5));
+      // The last metres: the constant deceleration that stops exactly at the end, so the truck neither
+      // creeps past it nor stops with a jolt.
+      const left = this.remainingM;
+      if (left < 30 && this.v > 0) a = Math.min(a, -(this.v * this.v) / (2 * Math.max(left, 0.05)));
     }
     const v0 = this.v;
     this.v = Math.max(0, this.v + a * dtS);
@@ -144,9 +154,10 @@ export class DriveModel {
       if (this.heldAt === this.idx) this.redWait.delete(this.idx);
     }
     // Close enough to the end and nearly stopped: arrived.
-    if (this.remainingM < 1.5 && this.v < 0.5) {
+    if (this.remainingM < 0.3 || (this.remainingM < 1.5 && this.v < 0.3)) {
       this.s = this.route.lengthM;
-      this.a = (0 - v0) / dtS;
+      // The last few centimetres at walking pace: a real truck rolls them out smoothly.
+      this.a = Math.max(-MAX_SERVICE_DECEL, (0 - v0) / dtS);
       this.v = 0;
       this.idx = pts.length - 1;
     }

@@ -4,7 +4,7 @@
  */
 import type { Prng } from './prng.ts';
 import type { LatLon } from './geo.ts';
-import { place } from './road-map.ts';
+import { place, type RoadClass } from './road-map.ts';
 import { DayPlanner, inWindows, type Activity, type Dwell } from './day-plan.ts';
 import { DriveModel, type HarshBrake } from './drive.ts';
 import { TrafficModel } from './traffic.ts';
@@ -90,6 +90,11 @@ export class MotionModel {
     this.applyDwell(this.activity as Dwell, opts.startMs);
   }
 
+  /** Road class under the truck while driving, null when stopped at a place. */
+  get roadClass(): RoadClass | null {
+    return this.drive ? this.drive.roadClass : null;
+  }
+
   /** The trip under way, if driving. */
   get openTrip(): Trip | null {
     const last = this.trips[this.trips.length - 1];
@@ -106,6 +111,9 @@ export class MotionModel {
 
   /** The harsh brake requested last, with the time it started once it has. */
   harshRequest: HarshBrake | null = null;
+
+  /** A driver who ignores the limit on open roads (null: back to normal). */
+  speedOverrideKmh: number | null = null;
 
   /** Makes the next delivery stop idle the engine for at least `idleMs`. */
   idleAtNextStop(idleMs: number): void {
@@ -173,6 +181,7 @@ export class MotionModel {
     const dtS = dtMs / 1000;
     const before = drive.s;
     const factor = this.traffic.step(dtS, t, drive.roadClass, drive.v * dtS);
+    drive.overrideKmh = this.speedOverrideKmh;
     drive.step(dtS, t, factor);
     const moved = drive.s - before;
     const pos = drive.position();

@@ -2,7 +2,7 @@
  * A refrigeration unit on the trailer. The box air (read at the return) leaks towards ambient, faster with the
  * door open; the unit blows cold supply air to hold the setpoint; defrost cycles heat the evaporator for
  * twenty minutes every few hours (supply air warm, flagged); a failed compressor lets the air warm up.
- * In normal running the supply stays within about 3 C of the setpoint and the return within about 4 C.
+ * In normal running supply and return stay within about 2.5 C of the setpoint, outside defrost and its pull-down.
  */
 import type { Prng } from './prng.ts';
 
@@ -54,8 +54,8 @@ export class ReeferModel {
       this.defrost = false;
       this.nextDefrostAt = t + this.opts.defrostEveryH * 3_600_000 * this.rng.range(0.9, 1.1);
     }
-    // Air leaks in through the walls (time constant 8 h) or the open door (45 min).
-    const leakTau = doorOpen ? 45 * 60 : 8 * 3600;
+    // Air leaks in through the walls (time constant 8 h) or the open door behind its strip curtain (1 h).
+    const leakTau = doorOpen ? 60 * 60 : 8 * 3600;
     let dBox = ((amb - this.boxC) * dtS) / leakTau;
     let supplyTarget: number;
     if (this.failed) {
@@ -66,8 +66,8 @@ export class ReeferModel {
       supplyTarget = sp + 10;
       dBox += ((this.supplyC - this.boxC) * dtS * 0.3) / 600;
     } else {
-      // Modulating control: the warmer the box, the colder the supply, at most 3 C under setpoint.
-      supplyTarget = sp - Math.min(3, Math.max(0, 0.5 + 2 * (this.boxC - sp)));
+      // Modulating control: the warmer the box, the colder the supply, at most 2.5 C under setpoint.
+      supplyTarget = sp - Math.min(2.5, Math.max(0, 0.5 + 2 * (this.boxC - sp)));
       dBox += ((this.supplyC - this.boxC) * dtS) / 600;
     }
     this.supplyC += (supplyTarget - this.supplyC) * Math.min(1, dtS / 60);

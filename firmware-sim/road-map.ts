@@ -6,8 +6,8 @@
 import { Prng } from './prng.ts';
 import { bearingDeg, distanceM, lerp, offsetM, turnDeg, type LatLon } from './geo.ts';
 
-export type PlaceKind = 'depot' | 'customer' | 'junction';
-export type RoadClass = 'motorway' | 'primary' | 'urban';
+export type PlaceKind = 'depot' | 'customer' | 'junction' | 'gate';
+export type RoadClass = 'motorway' | 'primary' | 'urban' | 'yard';
 
 export interface Place extends LatLon {
   id: string;
@@ -23,14 +23,18 @@ export interface Road {
 
 export const REGION = 'Randstad, the Netherlands';
 
-/** Lorry speed limits in the Netherlands (km/h): 80 on motorways, lower elsewhere. */
-export const SPEED_LIMIT_KMH: Readonly<Record<RoadClass, number>> = { motorway: 80, primary: 70, urban: 45 };
+/** Lorry speed limits in the Netherlands (km/h): 80 on motorways, lower elsewhere; walking pace in a depot yard. */
+export const SPEED_LIMIT_KMH: Readonly<Record<RoadClass, number>> = { motorway: 80, primary: 70, urban: 45, yard: 9 };
 
 const P = (id: string, name: string, kind: PlaceKind, lat: number, lon: number): Place => ({ id, name, kind, lat, lon });
 
 export const PLACES: readonly Place[] = [
-  P('dep-rtm', 'Rotterdam Waalhaven depot', 'depot', 51.8863, 4.4281),
+  // The Rotterdam depot's loading bays sit inside the `depot` and `loading_bays` geofences of the default alert
+  // rules (edge/alerts/default-rules.yaml); its yard road leaves the 400 m depot circle at the gate.
+  P('dep-rtm', 'Rotterdam depot', 'depot', 51.9037, 4.4597),
+  P('gt-rtm', 'Rotterdam depot gate', 'gate', 51.9088, 4.4652),
   P('dep-utr', 'Utrecht Lage Weide depot', 'depot', 52.1027, 5.0586),
+  P('gt-utr', 'Utrecht depot gate', 'gate', 52.0985, 5.0625),
   P('cus-ams', 'Amsterdam Westpoort DC', 'customer', 52.398, 4.819),
   P('cus-dhg', 'Den Haag Binckhorst', 'customer', 52.07, 4.34),
   P('cus-dlf', 'Delft Technopolis', 'customer', 51.996, 4.385),
@@ -90,9 +94,12 @@ export const ROADS: readonly Road[] = [
   R('jn-eem', 'jn-hol', 'motorway'),
   R('jn-rij', 'jn-hoe', 'motorway'),
   R('jn-eem', 'jn-hoe', 'motorway'),
-  R('dep-rtm', 'jn-kpp', 'urban'),
-  R('dep-rtm', 'jn-vaa', 'primary'),
-  R('dep-utr', 'jn-oud', 'primary'),
+  R('dep-rtm', 'gt-rtm', 'yard'),
+  R('gt-rtm', 'jn-kpp', 'urban'),
+  R('gt-rtm', 'jn-tbp', 'urban'),
+  R('gt-rtm', 'jn-vaa', 'primary'),
+  R('dep-utr', 'gt-utr', 'yard'),
+  R('gt-utr', 'jn-oud', 'primary'),
   R('cus-ams', 'jn-bad', 'primary'),
   R('cus-dhg', 'jn-ypb', 'urban'),
   R('cus-dlf', 'jn-ypb', 'primary'),
@@ -134,20 +141,20 @@ function roadGeometry(road: Road): GeometryPoint[] {
   const b = place(road.to);
   const rng = new Prng(`road:${road.from}:${road.to}`);
   const length = distanceM(a, b);
-  if (road.cls === 'urban') {
+  if (road.cls === 'urban' || road.cls === 'yard') {
     // Alternate north-south and east-west legs between a and b.
-    const legs = rng.int(3, 5);
+    const legs = road.cls === 'yard' ? 2 : rng.int(3, 5);
     const corners: GeometryPoint[] = [{ ...a, light: false }];
     let cur: LatLon = a;
     for (let i = 1; i < legs; i++) {
       const f = i / legs;
       const target = lerp(a, b, Math.min(1, f + rng.range(-0.08, 0.08)));
       cur = i % 2 === 1 ? { lat: target.lat, lon: cur.lon } : { lat: cur.lat, lon: target.lon };
-      corners.push({ ...cur, light: rng.chance(0.6) });
+      corners.push({ ...cur, light: road.cls === 'urban' && rng.chance(0.6) });
     }
     const last = (legs - 1) % 2 === 1 ? { lat: cur.lat, lon: b.lon } : { lat: b.lat, lon: cur.lon };
-    corners.push({ ...last, light: rng.chance(0.6) }, { ...b, light: false });
-    return subdivide(corners, 120, 4, rng);
+    corners.push({ ...last, light: road.cls === 'urban' && rng.chance(0.6) }, { ...b, light: false });
+    return subdivide(corners, road.cls === 'yard' ? 40 : 120, road.cls === 'yard' ? 1 : 4, rng);
   }
   const step = road.cls === 'motorway' ? 800 : 300;
   const amp = Math.min(road.cls === 'motorway' ? 1500 : 600, length * rng.range(0.02, 0.06)) * (rng.chance(0.5) ? 1 : -1);
@@ -234,7 +241,7 @@ function cornerSpeedKmh(prev: LatLon, at: LatLon, next: LatLon, cls: RoadClass):
   const angle = Math.abs(turnDeg(bearingDeg(prev, at), bearingDeg(at, next)));
   if (angle < 8) return Infinity;
   // The turn is an arc whose tangents are at most half the adjacent segments (and a city corner is tight).
-  const maxTangent = cls === 'urban' ? 15 : cls === 'primary' ? 60 : 400;
+  const maxTangent = cls === 'urban' || cls === 'yard' ? 15 : cls === 'primary' ? 60 : 400;
   const tangent = Math.min(distanceM(prev, at) / 2, distanceM(at, next) / 2, maxTangent);
   const radius = tangent / Math.tan(((angle / 2) * Math.PI) / 180);
   return Math.max(8, Math.sqrt(CORNER_LATERAL_MS2 * radius) * 3.6);

@@ -15,12 +15,13 @@ export function isRushHour(simMs: number): boolean {
   return (h >= 7 && h < 9) || (h >= 16 && h < 18);
 }
 
-const MEAN_FACTOR: Record<RoadClass, number> = { motorway: 0.98, primary: 0.92, urban: 0.82 };
+const MEAN_FACTOR: Record<RoadClass, number> = { motorway: 0.98, primary: 0.92, urban: 0.82, yard: 0.9 };
 /** Jams per km driven. */
 const JAM_RATE_PER_KM: Record<RoadClass, { rush: number; normal: number }> = {
   motorway: { rush: 0.03, normal: 0.006 },
   primary: { rush: 0.02, normal: 0.005 },
   urban: { rush: 0.02, normal: 0.008 },
+  yard: { rush: 0, normal: 0 },
 };
 
 export class TrafficModel {
