@@ -40,7 +40,7 @@ export interface OpenPipelineOptions {
   /** Clock for retention (tests). */
   now?: () => number;
   /** Driver pseudonym generator (tests); random by default. */
-  newPseudonym?: () => string;
+  newPseudonym?: (driverId: string) => string;
 }
 
 export interface CatchUpResult {
@@ -264,6 +264,15 @@ export class Pipeline {
     });
     await this.bronze.reload();
     return report;
+  }
+
+  /**
+   * A new connection on the pipeline's database, for readers that need more than the query helpers (the API's
+   * time series). Treat it as read-only; close it with closeSync() before the pipeline closes.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error('pipeline is closed');
+    return this.instance.connect();
   }
 
   /** Canonical digests of every Silver and Gold table (replay checks). */

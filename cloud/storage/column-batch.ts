@@ -278,7 +278,10 @@ export class ColumnBatch {
         if (t === undefined) {
           bindings.vector_assign_string_element_len(vec, i, enc.bytes[code]!);
           const raw = bindings.vector_get_data(vec, (i + 1) * 16);
-          t = new Int32Array(raw.slice(i * 16, i * 16 + 16).buffer);
+          // Copy out (the binding may hand back a Buffer, whose slice() is a view at an offset).
+          const copy = new Uint8Array(16);
+          copy.set(raw.subarray(i * 16, i * 16 + 16));
+          t = new Int32Array(copy.buffer);
           perChunk.set(code, t);
         }
       }

@@ -91,8 +91,8 @@ export function emptySilverOutput(): SilverOutput {
 export interface SilverOptions {
   /** Event times further ahead of the hub receive time than this are quarantined (a wrong clock). */
   maxFutureMs: number;
-  /** New driver pseudonyms (random in production; injectable for tests). */
-  newPseudonym: () => string;
+  /** A new driver pseudonym (random in production, so it says nothing about the id; injectable for tests). */
+  newPseudonym: (driverId: string) => string;
 }
 
 export interface BronzeBatch {
@@ -334,6 +334,8 @@ export class SilverBuilder {
       valueBool = value;
     } else {
       valueText = spec?.role === 'driver' && value !== '' ? this.pseudonym(value) : value;
+      // Gold carries the last driver of a day over into the next one: that day changes too.
+      if (spec?.role === 'driver') this.dirty(r.vehicle, dayOf(r.sensorTime) + DAY_MS);
     }
     const t = this.out.readings;
     const i = eventKey(t, r.vehicle, key, r.sensorTime, b.enqueuedMs, e.rt);
@@ -355,7 +357,7 @@ export class SilverBuilder {
   private pseudonym(driverId: string): string {
     let p = this.state.drivers.get(driverId);
     if (p === undefined) {
-      p = this.opts.newPseudonym();
+      p = this.opts.newPseudonym(driverId);
       this.state.drivers.set(driverId, p);
       this.out.newDrivers.push([driverId, p]);
     }
