@@ -107,8 +107,9 @@ export function hubMessage(deviceId: string, body: Uint8Array, enqueuedAt: numbe
   };
 }
 
-export const GW1 = new TestGateway('gw-1', 'TRK-1');
-export const GW2 = new TestGateway('gw-2', 'TRK-2');
+/** The fleet's gateways after a restart with a fresh journal (new epoch), for data pushed by the tests themselves. */
+export const GW1 = new TestGateway('gw-1', 'TRK-1', '01JNZ8Q3W5M7Y2K4T6V8X0B1C9');
+export const GW2 = new TestGateway('gw-2', 'TRK-2', '01JNZ8Q3W5M7Y2K4T6V8X0B1C9');
 
 /**
  * A day of data for two vehicles, pushed through Bronze:
@@ -116,11 +117,12 @@ export const GW2 = new TestGateway('gw-2', 'TRK-2');
  *    offline stretch, a critical alert still active and a warning that cleared; last ingest 30 s before NOW.
  *  - TRK-2 (gateway gw-2): readings two hours before NOW, one invalid reading (quarantined), a gateway reject
  *    (quarantined), a redelivered batch (duplicate) and a sequence gap.
+ * Times are relative to `now` (the tests' fixed clock by default).
  */
-export async function ingestFleet(p: Pipeline): Promise<void> {
+export async function ingestFleet(p: Pipeline, now = NOW): Promise<void> {
   const g1 = new TestGateway('gw-1', 'TRK-1');
   const g2 = new TestGateway('gw-2', 'TRK-2');
-  const t0 = NOW - 60 * MIN;
+  const t0 = now - 60 * MIN;
   const tele1 = [];
   for (let i = 0; i < 50; i++) {
     const t = t0 + i * MIN;
@@ -130,8 +132,8 @@ export async function ingestFleet(p: Pipeline): Promise<void> {
     tele1.push(g1.reading('cargo_door', i === 20, '', t));
     tele1.push(g1.position(52.37 + i * 0.002, 4.89 + i * 0.003, t, 40 + (i % 10) * 5));
   }
-  await p.sink.accept(hubMessage('gw-1', g1.batch('telemetry', tele1.slice(0, 125)), NOW - 20 * MIN));
-  await p.sink.accept(hubMessage('gw-1', g1.batch('telemetry', tele1.slice(125)), NOW - 30_000));
+  await p.sink.accept(hubMessage('gw-1', g1.batch('telemetry', tele1.slice(0, 125)), now - 20 * MIN));
+  await p.sink.accept(hubMessage('gw-1', g1.batch('telemetry', tele1.slice(125)), now - 30_000));
   const status1 = [
     g1.status(t0, 'online', 0),
     g1.status(t0 + 10 * MIN, 'offline', 200),
@@ -139,7 +141,7 @@ export async function ingestFleet(p: Pipeline): Promise<void> {
     g1.status(t0 + 30 * MIN, 'online', 50),
     g1.status(t0 + 40 * MIN, 'online', 0),
   ];
-  await p.sink.accept(hubMessage('gw-1', g1.batch('status', status1), NOW - 15 * MIN));
+  await p.sink.accept(hubMessage('gw-1', g1.batch('status', status1), now - 15 * MIN));
   await p.sink.accept(
     hubMessage(
       'gw-1',
@@ -148,22 +150,22 @@ export async function ingestFleet(p: Pipeline): Promise<void> {
         g1.alert('a-over-1', 'overspeed', 'cleared', 'warning', t0 + 7 * MIN, t0 + 5 * MIN, 'Overspeed cleared'),
         g1.alert('a-reefer-1', 'reefer_out_of_range', 'raised', 'critical', t0 + 42 * MIN, t0 + 42 * MIN, 'Reefer supply 9.0 C above setpoint 3.0 C'),
       ]),
-      NOW - 60_000,
+      now - 60_000,
     ),
   );
 
-  const t2 = NOW - 3 * 60 * MIN;
+  const t2 = now - 3 * 60 * MIN;
   const tele2 = [];
   for (let i = 0; i < 10; i++) tele2.push(g2.reading('wheel_speed', 60, 'km/h', t2 + i * MIN));
   const first = g2.batch('telemetry', tele2);
-  await p.sink.accept(hubMessage('gw-2', first, NOW - 2 * 60 * MIN));
+  await p.sink.accept(hubMessage('gw-2', first, now - 2 * 60 * MIN));
   // Redelivered: Bronze counts it once more as a duplicate.
-  await p.sink.accept(hubMessage('gw-2', first, NOW - 2 * 60 * MIN + 1000));
+  await p.sink.accept(hubMessage('gw-2', first, now - 2 * 60 * MIN + 1000));
   g2.skip('telemetry', 5);
   await p.sink.accept(
-    hubMessage('gw-2', g2.batch('telemetry', [g2.reading('wheel_speed', 'fast', 'km/h', t2 + 20 * MIN), g2.reading('wheel_speed', 55, 'km/h', t2 + 21 * MIN)]), NOW - 2 * 60 * MIN + 2000),
+    hubMessage('gw-2', g2.batch('telemetry', [g2.reading('wheel_speed', 'fast', 'km/h', t2 + 20 * MIN), g2.reading('wheel_speed', 55, 'km/h', t2 + 21 * MIN)]), now - 2 * 60 * MIN + 2000),
   );
-  await p.sink.accept(hubMessage('gw-2', g2.batch('rejects', [g2.reject('{not json', t2 + 22 * MIN)]), NOW - 2 * 60 * MIN + 3000));
+  await p.sink.accept(hubMessage('gw-2', g2.batch('rejects', [g2.reject('{not json', t2 + 22 * MIN)]), now - 2 * 60 * MIN + 3000));
   await p.processPending();
 }
 
