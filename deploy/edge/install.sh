@@ -173,6 +173,12 @@ else
 fi
 sysctl enable "$UNIT" >/dev/null
 
+# `fleetsync` on PATH for operators (hash-password, --check), always running the current release.
+mkdir -p "$ROOT/usr/local/bin"
+printf '#!/bin/sh\nexec /opt/fleetsync/current/bin/node /opt/fleetsync/current/cli/fleetsync.js "$@"\n' > "$ROOT/usr/local/bin/fleetsync.new"
+chmod 0755 "$ROOT/usr/local/bin/fleetsync.new"
+mv -f "$ROOT/usr/local/bin/fleetsync.new" "$ROOT/usr/local/bin/fleetsync"
+
 # Keep current, previous and the three newest releases.
 # Release names are versions (no spaces or newlines), so ls is fine here.
 # shellcheck disable=SC2012

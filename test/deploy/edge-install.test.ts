@@ -88,6 +88,7 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
     expect(config()).toMatchObject({ gatewayId: 'gw-7', vehicle: 'truck-7', uplink: { connectionString: 'HostName=h.azure-devices.net;DeviceId=gw-7;SharedAccessKey=a2V5' } });
     expect(statSync(join(root, 'etc/fleetsync/gateway.json')).mode & 0o777).toBe(0o640);
     expect(readFileSync(join(root, 'etc/systemd/system/fleetsync-gateway.service'), 'utf8')).toContain('Type=notify');
+    expect(readFileSync(join(root, 'usr/local/bin/fleetsync'), 'utf8')).toContain('exec /opt/fleetsync/current/bin/node /opt/fleetsync/current/cli/fleetsync.js "$@"');
     expect(r.calls).toEqual([
       'is-active --quiet fleetsync-gateway.service', 'daemon-reload', 'enable fleetsync-gateway.service', 'start fleetsync-gateway.service',
       'show -p NRestarts --value fleetsync-gateway.service', 'is-active --quiet fleetsync-gateway.service', 'show -p NRestarts --value fleetsync-gateway.service',
