@@ -23,7 +23,7 @@ export interface LayerCounts {
   exportPending: number;
 }
 
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 function plain(v: unknown): string | number | boolean | null {
   if (v === null || v === undefined) return null;
@@ -73,11 +73,18 @@ export class PipelineQueries {
     return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params, limit };
   }
 
-  /** Sync health of every vehicle (or one). */
+  /**
+   * Sync health of every vehicle (or one), with the whole-batch redeliveries Bronze counted for the vehicle's
+   * gateways added live (duplicate_batches).
+   */
   syncHealth(vehicle?: string): Promise<Row[]> {
-    return vehicle === undefined
-      ? this.rows('SELECT * FROM gold_sync_health ORDER BY vehicle')
-      : this.rows('SELECT * FROM gold_sync_health WHERE vehicle = ?', [vehicle]);
+    const sql = `WITH dup AS (
+        SELECT s.vehicle, sum(d.batches) AS duplicate_batches
+        FROM (SELECT DISTINCT vehicle, gateway FROM silver_streams) s JOIN bronze_duplicates d ON d.device_id = s.gateway
+        GROUP BY s.vehicle)
+      SELECT h.*, coalesce(dup.duplicate_batches, 0) AS duplicate_batches
+      FROM gold_sync_health h LEFT JOIN dup ON dup.vehicle = h.vehicle`;
+    return vehicle === undefined ? this.rows(`${sql} ORDER BY h.vehicle`) : this.rows(`${sql} WHERE h.vehicle = ?`, [vehicle]);
   }
 
   /** Alerts (lifecycle merged), newest raise first. */

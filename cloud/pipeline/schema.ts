@@ -368,7 +368,6 @@ export const DDL: string[] = [
     open_gap_events BIGINT NOT NULL,
     closed_gaps BIGINT NOT NULL,
     duplicate_events BIGINT NOT NULL,
-    duplicate_batches BIGINT NOT NULL,
     valid_events BIGINT NOT NULL,
     quarantined BIGINT NOT NULL,
     evicted BIGINT NOT NULL

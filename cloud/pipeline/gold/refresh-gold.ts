@@ -216,7 +216,6 @@ async function refreshVehicleHealth(conn: DuckDBConnection, s: GoldSettings): Pr
 async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
   const vehicles = (await conn.runAndReadAll('SELECT DISTINCT vehicle FROM gold_batch ORDER BY vehicle')).getRows().map(([v]) => String(v));
   const streams = new Map<string, StreamRow[]>();
-  const devices = new Map<string, Set<string>>();
   for (const r of (
     await conn.runAndReadAll(
       `SELECT vehicle, gateway, ranges, gaps_closed, duplicates, last_ingest_ms::DOUBLE, last_bronze_id::DOUBLE, last_lag_ms::DOUBLE, max_lag_ms::DOUBLE
@@ -227,9 +226,6 @@ async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
     const list = streams.get(v) ?? [];
     list.push({ ranges: String(r[2]), gapsClosed: n(r[3]), duplicates: n(r[4]), lastIngestMs: n(r[5]), lastBronzeId: n(r[6]), lastLagMs: nn(r[7]), maxLagMs: nn(r[8]) });
     streams.set(v, list);
-    const d = devices.get(v) ?? new Set<string>();
-    d.add(String(r[1]));
-    devices.set(v, d);
   }
   const totals = new Map<string, { valid: number; quarantined: number; lastEventMs: number | null }>();
   for (const [v, valid, q, last] of (
@@ -248,17 +244,13 @@ async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
     )
   ).getRows())
     evicted.set(String(v), n(e));
-  const dupBatches = new Map<string, number>();
-  for (const [d, b] of (await conn.runAndReadAll('SELECT device_id, sum(batches)::DOUBLE FROM bronze_duplicates GROUP BY device_id')).getRows())
-    dupBatches.set(String(d), n(b));
 
   await conn.run('DELETE FROM gold_sync_health WHERE vehicle IN (SELECT vehicle FROM gold_batch)');
   const rows: Plain[][] = [];
   for (const v of vehicles) {
     const t = totals.get(v) ?? { valid: 0, quarantined: 0, lastEventMs: null };
-    const dups = [...(devices.get(v) ?? [])].reduce((acc, d) => acc + (dupBatches.get(d) ?? 0), 0);
-    const h = computeSyncHealth(streams.get(v) ?? [], { ...t, duplicateBatches: dups, evicted: evicted.get(v) ?? 0 });
-    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.duplicateBatches, h.validEvents, h.quarantined, h.evicted]);
+    const h = computeSyncHealth(streams.get(v) ?? [], { ...t, evicted: evicted.get(v) ?? 0 });
+    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.validEvents, h.quarantined, h.evicted]);
   }
   await appendPlainRows(conn, 'gold_sync_health', rows);
 }

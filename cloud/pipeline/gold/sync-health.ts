@@ -1,4 +1,7 @@
-/** Per-vehicle sync health from the stream bookkeeping and the quality figures. Pure. */
+/**
+ * Per-vehicle sync health from the stream bookkeeping and the quality figures. Pure. Redelivered whole batches
+ * are a Bronze fact (bronze_duplicates), added when queried, so that this table depends on Silver alone.
+ */
 import { openGaps, parseSeqState } from '../silver/seq-tracker.ts';
 
 export interface StreamRow {
@@ -20,7 +23,6 @@ export interface SyncHealthRow {
   openGapEvents: number;
   closedGaps: number;
   duplicateEvents: number;
-  duplicateBatches: number;
   validEvents: number;
   quarantined: number;
   evicted: number;
@@ -28,7 +30,7 @@ export interface SyncHealthRow {
 
 export function computeSyncHealth(
   streams: StreamRow[],
-  totals: { valid: number; quarantined: number; lastEventMs: number | null; duplicateBatches: number; evicted: number },
+  totals: { valid: number; quarantined: number; lastEventMs: number | null; evicted: number },
 ): SyncHealthRow {
   let gaps = 0;
   let missing = 0;
@@ -54,7 +56,6 @@ export function computeSyncHealth(
     openGapEvents: missing,
     closedGaps: closed,
     duplicateEvents: dups,
-    duplicateBatches: totals.duplicateBatches,
     validEvents: totals.valid,
     quarantined: totals.quarantined,
     evicted: totals.evicted,

@@ -178,7 +178,10 @@ export class SilverBuilder {
       this.out.events++;
       if (!addSeq(stream.seq, e.seq)) {
         stream.duplicates++;
-        this.quality(stream.vehicle, dayOf(e.rt), b.enqueuedMs).duplicates++;
+        const day = dayOf(e.rt);
+        this.quality(stream.vehicle, day, b.enqueuedMs).duplicates++;
+        // Sync health (duplicate counts) and the quality export change.
+        this.dirty(stream.vehicle, day);
         continue;
       }
       const t = this.event(b, stream, e);
