@@ -28,7 +28,7 @@ export async function startCloudService(settings: CloudSettings, log: Logger): P
       hub = embedded;
     } else {
       const { createAzureHubSource, parseAzureHubSettings } = await import('./hub/azure/index.ts');
-      hub = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings'));
+      hub = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings', process.env));
     }
     await hub.start(pipeline.sink);
   } catch (err) {

@@ -24,9 +24,15 @@ export function gatewayCommand(): Command {
         process.stdout.write(`${opts.config}: valid\n`);
         return;
       }
-      const { startGateway } = await import('../../edge/gateway.ts');
+      const [{ startGateway }, { SystemdNotifier }] = await Promise.all([import('../../edge/gateway.ts'), import('../../edge/systemd-notify.ts')]);
       const gw = await startGateway(settings);
+      // Under systemd (Type=notify) the unit waits for READY and restarts a gateway whose journal stops being writable.
+      const notifier = new SystemdNotifier();
+      await notifier.ready(`gateway ${settings.gatewayId} for ${settings.vehicle}`);
+      notifier.startWatchdog({ healthy: () => gw.journal.state === 'open' });
       await untilSignal();
+      notifier.stopWatchdog();
+      await notifier.stopping();
       await gw.close();
     });
   cmd
