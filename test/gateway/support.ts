@@ -151,6 +151,7 @@ export async function gatewayConfig(dir: string, extra: Record<string, unknown> 
     broker: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0 },
     sensors: sensors.map((id) => ({ id, username: id, passwordHash: hash })),
+    displays: [{ username: 'cab', passwordHash: hash }],
     uplink: { retryMinMs: 200, retryMaxMs: 1000, sendTimeoutMs: 5000, twinTimeoutMs: 5000, keepaliveS: 10 },
     log: { level: 'info' },
   };
@@ -494,4 +495,13 @@ export function sumMetric(m: Map<string, number>, name: string): number {
   let sum = 0;
   for (const [k, v] of m) if (k === name || k.startsWith(`${name}{`)) sum += v;
   return sum;
+}
+
+/** An in-cab display: subscribed to the vehicle's alert topics, recording what arrives (retained ones included). */
+export async function connectDisplay(port: number, vehicle = 'truck-1'): Promise<{ client: MqttClient; alerts: Array<{ topic: string; body: Record<string, unknown> | null }> }> {
+  const client = await connectOnce(port, 'cab', SENSOR_PASSWORD);
+  const alerts: Array<{ topic: string; body: Record<string, unknown> | null }> = [];
+  client.on('message', (topic, payload) => alerts.push({ topic, body: payload.length ? (JSON.parse(payload.toString()) as Record<string, unknown>) : null }));
+  await client.subscribeAsync(`fleet/${vehicle}/alerts/#`, { qos: 1 });
+  return { client, alerts };
 }
