@@ -3,11 +3,12 @@
  * Silver, Gold and the Parquet export up to date in the background (shortly after each Bronze commit). Replay,
  * retention and erase run through the same serialised worker, so they never interleave with processing.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { IngestSink } from '../hub/ingest-sink.ts';
 import { AzureBlobExportTarget } from '../storage/azure-blob-target.ts';
-import { openDatabase } from '../storage/duckdb.ts';
+import { compactDatabase, DB_FILE, openDatabase } from '../storage/duckdb.ts';
 import type { ExportTarget } from '../storage/export-target.ts';
 import { LocalExportTarget } from '../storage/local-target.ts';
 import { BronzeSink, type BronzeStats } from './bronze/bronze-sink.ts';
@@ -87,6 +88,7 @@ export class Pipeline {
 
   static async open(opts: OpenPipelineOptions): Promise<Pipeline> {
     const settings = parsePipelineSettings(opts.settings ?? {});
+    await compactIfPending(opts.dataDir);
     const { instance } = await openDatabase(opts.dataDir, {
       ...(settings.duckdb.threads !== undefined ? { threads: settings.duckdb.threads } : {}),
       ...(settings.duckdb.memoryLimit !== undefined ? { memoryLimit: settings.duckdb.memoryLimit } : {}),
@@ -302,6 +304,28 @@ export class Pipeline {
     this.worker.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * After an erase the database file is rewritten (compactDatabase) so that no freed block still holds the subject's
+ * bytes. A running pipeline cannot swap its own file, so erase leaves a flag and this runs at the next open (the
+ * CLI erase command closes and reopens right away).
+ */
+export async function compactIfPending(dataDir: string): Promise<boolean> {
+  if (!existsSync(join(dataDir, DB_FILE))) return false;
+  const { instance } = await openDatabase(dataDir);
+  let pending = false;
+  try {
+    const conn = await instance.connect();
+    const has = (await conn.runAndReadAll(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'pipeline_state'`)).getRows()[0]![0];
+    if (Number(has) > 0)
+      pending = (await conn.runAndReadAll(`SELECT count(*) FROM pipeline_state WHERE key = 'compact_pending'`)).getRows()[0]![0] !== 0n;
+    conn.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+  if (pending) await compactDatabase(dataDir, (c) => c.run(`DELETE FROM pipeline_state WHERE key = 'compact_pending'`).then(() => undefined));
+  return pending;
 }
 
 export async function openPipeline(opts: OpenPipelineOptions): Promise<Pipeline> {

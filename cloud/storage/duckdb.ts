@@ -1,7 +1,7 @@
 /**
  * Opening the pipeline's DuckDB database: one file in the data folder, never reaching out for extensions.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
@@ -87,4 +87,35 @@ function toPlain(v: unknown): unknown {
 /** SQL string literal (for identifiers and paths in statements that cannot take parameters, e.g. COPY). */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Rewrites the database into a fresh file and swaps it in. DuckDB reuses the blocks of deleted rows but does not
+ * wipe them, so after an erase the old bytes can linger in the file until overwritten; a copy holds only live rows.
+ * The database must not be open anywhere. `after` runs on the copy before the swap (to clear a flag, say).
+ */
+export async function compactDatabase(dataDir: string, after?: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
+  const path = join(dataDir, DB_FILE);
+  const tmp = join(dataDir, `${DB_FILE}.compact`);
+  rmSync(tmp, { force: true });
+  rmSync(`${tmp}.wal`, { force: true });
+  const { instance } = await openDatabase(dataDir);
+  try {
+    const conn = await instance.connect();
+    const name = String((await conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
+    await conn.run(`ATTACH ${sqlString(tmp)} AS compact_target`);
+    await conn.run(`COPY FROM DATABASE "${name.replaceAll('"', '""')}" TO compact_target`);
+    if (after) {
+      await conn.run('USE compact_target');
+      await after(conn);
+      await conn.run(`USE "${name.replaceAll('"', '""')}"`);
+    }
+    await conn.run('CHECKPOINT compact_target');
+    await conn.run('DETACH compact_target');
+    conn.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+  renameSync(tmp, path);
+  rmSync(`${path}.wal`, { force: true });
 }

@@ -221,6 +221,8 @@ export async function eraseSubject(
     for (const t of GOLD_EXPORT_WHOLE_TABLES) await conn.run('INSERT OR IGNORE INTO export_dirty VALUES (?, CAST(? AS DATE))', [t, WHOLE_TABLE_DAY]);
     report.exportPartitions = days.length * all.length + GOLD_EXPORT_WHOLE_TABLES.length;
 
+    // Deleted rows can linger in freed blocks of the file: rewrite it at the next opportunity (see Pipeline.open).
+    await conn.run(`INSERT OR REPLACE INTO pipeline_state VALUES ('compact_pending', '1')`);
     await conn.run('INSERT INTO erase_audit VALUES (?, ?, ?, ?, ?)', [
       report.eraseId,
       report.atMs,
