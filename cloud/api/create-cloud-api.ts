@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../../shared/version.ts';
@@ -77,6 +77,8 @@ export interface CloudApiOptions {
   dashboardDir?: string;
 }
 
+const MAX_PARAM_LENGTH = 1000;
+
 /** Query parameters that carry secrets: never logged. */
 const SECRET_PARAMS = /([?&](?:ticket|token|access_token)=)[^&#]*/gi;
 export const redactUrl = (url: string): string => url.replace(SECRET_PARAMS, '$1[REDACTED]');
@@ -111,9 +113,18 @@ export async function createCloudApi(opts: CloudApiOptions): Promise<FastifyInst
     trustProxy: settings.trustProxy,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-    // Longer ids must reach validation (and a clear 400) instead of failing routing.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Ids up to this length reach validation (and a clear 400); longer ones stop at the router (414).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Router-level refusals (bad URL encoding, over-long path segment) in our error shape, without echoing the URL.
+    frameworkErrors: (err, _req, reply) => {
+      const code = (err as { code?: string }).code;
+      const status = code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = status === 414 ? `a path segment is longer than ${MAX_PARAM_LENGTH} characters` : 'the URL is not valid';
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(status, message));
+    },
   });
+  // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
 
   const connect = opts.connect ?? (opts.pipeline.connect ? () => opts.pipeline.connect!() : undefined);
   const conn = connect ? await connect() : null;

@@ -54,10 +54,66 @@ interface PipelineView {
 
 /** Per-layer row counts and quality, read from the pipeline at scrape time. */
 export function pipelineGauges(registry: Registry, pipeline: PipelineView): void {
-  const rows = new Gauge({ name: 'fleetsync_pipeline_rows', help: 'Rows per pipeline table', labelNames: ['layer', 'table'], registers: [registry] });
-  const quarantined = new Gauge({ name: 'fleetsync_pipeline_quarantined', help: 'Quarantined events by reason', labelNames: ['reason'], registers: [registry] });
-  const validRatio = new Gauge({ name: 'fleetsync_pipeline_valid_ratio', help: 'Valid events / (valid + quarantined)', registers: [registry] });
-  const pending = new Gauge({ name: 'fleetsync_pipeline_pending_batches', help: 'Bronze batches not yet processed into Silver', registers: [registry] });
+  // The registry collects all metrics at once: they share one read of the counts per scrape.
+  let current: Promise<LayerCounts | null> | null = null;
+  const counts = (): Promise<LayerCounts | null> => {
+    current ??= pipeline.queries
+      .counts()
+      .catch(() => null)
+      .finally(() => setImmediate(() => (current = null)));
+    return current;
+  };
+  new Gauge({
+    name: 'fleetsync_pipeline_rows',
+    help: 'Rows per pipeline table',
+    labelNames: ['layer', 'table'],
+    registers: [registry],
+    async collect() {
+      const c = await counts();
+      this.reset();
+      if (!c) return;
+      this.set({ layer: 'bronze', table: 'batches' }, c.bronze.batches);
+      for (const [k, v] of Object.entries(c.silver)) if (k !== 'watermark' && k !== 'pendingBatches') this.set({ layer: 'silver', table: k }, v);
+      for (const [k, v] of Object.entries(c.gold)) if (k !== 'dirtyPartitions') this.set({ layer: 'gold', table: k }, v);
+    },
+  });
+  new Gauge({
+    name: 'fleetsync_pipeline_quarantined',
+    help: 'Quarantined events by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+    async collect() {
+      const c = await counts();
+      this.reset();
+      for (const [reason, v] of Object.entries(c?.quality.byReason ?? {})) this.set({ reason }, v);
+    },
+  });
+  new Gauge({
+    name: 'fleetsync_pipeline_valid_ratio',
+    help: 'Valid events / (valid + quarantined)',
+    registers: [registry],
+    async collect() {
+      const pct = (await counts())?.quality.validPct;
+      if (pct !== null && pct !== undefined) this.set(pct / 100);
+    },
+  });
+  new Gauge({
+    name: 'fleetsync_pipeline_pending_batches',
+    help: 'Bronze batches not yet processed into Silver',
+    registers: [registry],
+    async collect() {
+      const c = await counts();
+      if (c) this.set(c.silver.pendingBatches);
+    },
+  });
+  new Gauge({
+    name: 'fleetsync_pipeline_scrape_ok',
+    help: '1 when the pipeline counts could be read at this scrape',
+    registers: [registry],
+    async collect() {
+      this.set((await counts()) ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'fleetsync_bronze_batches_stored',
     help: 'Batches Bronze stored since the service started',
@@ -72,28 +128,6 @@ export function pipelineGauges(registry: Registry, pipeline: PipelineView): void
     registers: [registry],
     collect() {
       this.set(pipeline.bronzeStats.duplicates);
-    },
-  });
-  // One read of the counts per scrape, shared by the gauges above.
-  new Gauge({
-    name: 'fleetsync_pipeline_scrape_ok',
-    help: '1 when the pipeline counts could be read at this scrape',
-    registers: [registry],
-    async collect() {
-      try {
-        const c = await pipeline.queries.counts();
-        rows.reset();
-        rows.set({ layer: 'bronze', table: 'batches' }, c.bronze.batches);
-        for (const [k, v] of Object.entries(c.silver)) if (k !== 'watermark' && k !== 'pendingBatches') rows.set({ layer: 'silver', table: k }, v);
-        for (const [k, v] of Object.entries(c.gold)) if (k !== 'dirtyPartitions') rows.set({ layer: 'gold', table: k }, v);
-        quarantined.reset();
-        for (const [reason, v] of Object.entries(c.quality.byReason)) quarantined.set({ reason }, v);
-        if (c.quality.validPct !== null) validRatio.set(c.quality.validPct / 100);
-        pending.set(c.silver.pendingBatches);
-        this.set(1);
-      } catch {
-        this.set(0);
-      }
     },
   });
 }

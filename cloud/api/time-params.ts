@@ -3,9 +3,10 @@ import { ApiError } from './errors.ts';
 
 export function parseTime(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+  const isDay = /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(isDay ? `${v}T00:00:00Z` : v);
   // Date.parse accepts 2024-02-31 (rolls over); a day that does not round-trip is not a real day.
-  if (v.length === 10 && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) !== v) throw new ApiError(400, `query parameter '${name}' is not a real day`);
+  if (isDay && (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v)) throw new ApiError(400, `query parameter '${name}' is not a real day`);
   if (!Number.isFinite(t) || t < 0 || t > 8.64e15) throw new ApiError(400, `query parameter '${name}' is not a valid time`);
   return t;
 }

@@ -52,6 +52,10 @@ export function actionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         body: MethodBody,
         response: { 200: Type.Object({ status: Type.Integer(), payload: Type.Unknown() }, { additionalProperties: false }) },
       },
+      // The body is optional: no body means no payload and the default timeout.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
     },
     async (req) => {
       const body = req.body ?? {};
