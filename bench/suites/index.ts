@@ -4,6 +4,7 @@ import { validatorsSuite } from './validators.ts';
 import { journalSuite } from './journal.ts';
 import { alertEvalSuite } from './alert-eval.ts';
 import { hubIngestSuite } from './hub-ingest.ts';
+import { pipelineSuite } from './pipeline.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite];
+export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite, pipelineSuite];
