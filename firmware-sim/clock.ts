@@ -4,7 +4,7 @@
  * runs) or in real time at a speedup (`start`): 144x plays a day in ten minutes. When the machine cannot keep up,
  * the clock falls behind and catches up in bursts; it never skips a tick.
  */
-import { TICK_MS } from './truck.ts';
+import { TICK_MS } from './sim-time.ts';
 
 export type TickListener = (simNow: number, tickMs: number) => void;
 

@@ -9,9 +9,9 @@ import type { FaultKind, SensorFault, TruckSpec } from './sensor-spec.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { expandIncludes, loadScenario } from './scenario-load.ts';
 import { applyScenarios, type ScenarioAssignment } from './scenario-apply.ts';
+import { DEFAULT_START_MS } from './sim-time.ts';
 
-/** Monday 3 March 2025, 05:30 CET: trucks are about to leave their depots. */
-export const DEFAULT_START_MS = Date.UTC(2025, 2, 3, 4, 30);
+export { DEFAULT_START_MS } from './sim-time.ts';
 
 export interface FleetVariety {
   /** Share of trucks on old firmware (v1 payloads, JSON only). */

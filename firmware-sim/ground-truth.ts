@@ -141,7 +141,7 @@ export interface RecorderOptions {
 }
 
 export class GroundTruthRecorder {
-  private readonly totals = lanes();
+  private readonly fleetTotals = lanes();
   private readonly perTruck = new Map<string, { truck: Truck; lanes: LaneTruth; sensors: Map<string, SensorTruth> }>();
   private readonly records = new WeakMap<Publication, SentRecord>();
   private readonly logList: SentRecord[] = [];
@@ -169,7 +169,7 @@ export class GroundTruthRecorder {
 
   private record(p: Publication, stage: Stage): void {
     const entry = this.perTruck.get(p.vehicle);
-    count(this.totals, p, stage);
+    count(this.fleetTotals, p, stage);
     if (entry) {
       count(entry.lanes, p, stage);
       const s = entry.sensors.get(p.sensor);
@@ -220,6 +220,11 @@ export class GroundTruthRecorder {
     if (simMs > this.endMs) this.endMs = simMs;
   }
 
+  /** Fleet-wide counts so far (cheap: no per-truck truth). */
+  totals(): LaneTruth {
+    return structuredClone(this.fleetTotals);
+  }
+
   /** Every publication with its last state, when `keepLog` is on. */
   log(): readonly SentRecord[] {
     return this.logList;
@@ -247,7 +252,7 @@ export class GroundTruthRecorder {
       startMs: this.opts.startMs,
       endMs: this.endMs,
       scenarios: this.opts.scenarios ?? [],
-      ...structuredClone(this.totals),
+      ...structuredClone(this.fleetTotals),
       trucks,
     };
   }

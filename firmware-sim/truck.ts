@@ -17,11 +17,11 @@ import type { ProvokedAlert } from './provoked.ts';
 import { EventScheduler, type HookNotice, type ScenarioEventTruth } from './truck-events.ts';
 import { AlertWatcher } from './truck-watch.ts';
 import type { ReadingValue } from '../shared/contracts/types.ts';
+import { DEFAULT_START_MS, TICK_MS } from './sim-time.ts';
 
 export type { HookNotice, ScenarioEventTruth } from './truck-events.ts';
 
-/** The models' step: fine enough for a 100 ms harsh-event window and a 10 Hz accelerometer. */
-export const TICK_MS = 100;
+export { TICK_MS } from './sim-time.ts';
 
 export interface TickOutput {
   publications: Publication[];
@@ -237,6 +237,6 @@ class SimTruck implements Truck {
 }
 
 /** Builds a truck from its spec; `startMs` is the simulated time the models start at (the clock's start). */
-export function createTruck(spec: TruckSpec, seed: number | string, startMs: number): Truck {
+export function createTruck(spec: TruckSpec, seed: number | string, startMs: number = DEFAULT_START_MS): Truck {
   return new SimTruck(spec, seed, startMs);
 }
