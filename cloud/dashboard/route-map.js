@@ -75,8 +75,8 @@ export function routeMap(points, trips = []) {
   const barKm = niceKm(kmPerPx * 120);
   const barPx = barKm / kmPerPx;
   svg.append(
-    s('line', { x1: pad, x2: pad + barPx, y1: H - pad, y2: H - pad, class: 'scale-bar' }),
-    s('text', { x: pad, y: H - pad - 6, class: 'tick' }, `${barKm} km`),
+    s('line', { x1: W - pad - barPx, x2: W - pad, y1: H - pad, y2: H - pad, class: 'scale-bar' }),
+    s('text', { x: W - pad - barPx, y: H - pad - 6, class: 'tick' }, `${barKm} km`),
   );
   const legendY = 18;
   SPEED_COLORS.forEach(([min, col], i) => {

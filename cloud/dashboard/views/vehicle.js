@@ -18,7 +18,8 @@ function kv(pairs) {
 
 export function vehicleView(root, { id }) {
   let disposed = false;
-  const state = { day: null };
+  // Range of the charts: the last N hours (ending now, or at the last event when that is older than a day), or one UTC day.
+  const state = { hours: 6, day: null };
   const body = h('div', { class: 'vehicle' });
   append(clear(root), body);
 
@@ -33,17 +34,22 @@ export function vehicleView(root, { id }) {
     }
     if (disposed) return;
     const v = detail.vehicle;
-    state.day ??= isoDay(v.lastEventMs ?? Date.now());
-    const dayInput = h('input', { type: 'date', value: state.day, id: 'vehicle-day', 'aria-label': 'day' });
+    const now = Date.now();
+    const end = v.lastEventMs !== null && now - v.lastEventMs > DAY ? v.lastEventMs + 60_000 : now;
+    const dayInput = h('input', { type: 'date', value: state.day ?? isoDay(v.lastEventMs ?? now), id: 'vehicle-day', 'aria-label': 'day' });
     dayInput.addEventListener('change', () => {
       if (!dayInput.value) return;
       state.day = dayInput.value;
+      state.hours = null;
       void load();
     });
+    const rangeButtons = [1, 6, 24].map((n) =>
+      h('button', { type: 'button', class: state.hours === n ? 'active' : '', onclick: () => { state.hours = n; state.day = null; void load(); } }, `last ${n} h`),
+    );
     append(
       body,
       h('h1', {}, v.id, ' ', h('span', { class: `badge ${v.status}`, id: 'vehicle-status' }, v.status)),
-      h('div', { class: 'toolbar' }, h('label', {}, 'Day (UTC) ', dayInput), h('span', { class: 'muted' }, v.deviceId ? `gateway ${v.deviceId}` : 'no gateway known yet')),
+      h('div', { class: 'toolbar' }, rangeButtons, h('label', {}, 'or a day (UTC) ', dayInput), h('span', { class: 'muted' }, v.deviceId ? `gateway ${v.deviceId}` : 'no gateway known yet')),
     );
     const b = v.backlog;
     append(
@@ -93,12 +99,12 @@ export function vehicleView(root, { id }) {
       ),
     );
 
-    const from = Date.parse(`${state.day}T00:00:00Z`);
-    const to = from + DAY;
+    const from = state.hours ? end - state.hours * 3_600_000 : Date.parse(`${state.day}T00:00:00Z`);
+    const to = state.hours ? end : from + DAY;
     const range = query({ from, to });
     const charts = h('div', { class: 'charts' });
     const timeline = section('Sync timeline');
-    const route = section('Route of the day');
+    const route = section(state.hours ? `Route, last ${state.hours} h` : `Route of ${state.day}`);
     append(body, charts, timeline, route);
     void renderCharts(charts, id, from, to, range);
     void renderTimeline(timeline, id, from, to, range);
