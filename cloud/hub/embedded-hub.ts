@@ -24,7 +24,7 @@ import { MethodCalls, type MethodCall } from './methods.ts';
 import { TokenExpiry } from './token-expiry.ts';
 import { makeHandOff } from './sink-handoff.ts';
 import { startMqttsServer, type MqttsServer } from './server.ts';
-import { makeAuthenticate } from './handlers/authenticate.ts';
+import { makeAuthenticate, remoteAddress } from './handlers/authenticate.ts';
 import { makeAuthorizePublish } from './handlers/authorize-publish.ts';
 import { makeAuthorizeSubscribe } from './handlers/authorize-subscribe.ts';
 import { makeAuthorizeForward } from './handlers/authorize-forward.ts';
@@ -32,6 +32,11 @@ import type { RefusalReason } from './handlers/refusal.ts';
 import { classifySubscription, isValidMethodName, methodRequestTopic } from './topics.ts';
 import { DeviceNotFoundError, HubError } from './errors.ts';
 import type { StateDb } from './twin-store.ts';
+import { ConnectLimiter } from './connect-limiter.ts';
+import { classifyConnectionError, countConnectionError, countRefusal, emptyHubCounters, type HubCounters } from './hub-counters.ts';
+
+/** Room for the topic (property bag) and headers of a telemetry PUBLISH beyond its body. */
+const PACKET_HEADROOM_BYTES = 64 * 1024 + 16;
 
 export interface EmbeddedHubOptions {
   /** Where log records go; a pino logger on stderr by default. */
@@ -73,6 +78,8 @@ export class EmbeddedHub implements HubSource {
   private readonly accepted = new WeakMap<Client, { expiresAtS: number; uid: string }>();
   private readonly listeners = new Set<(e: DeviceConnectionEvent) => void>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Refusals and connection errors since construction (the log has each one with its reason). */
+  readonly counters: HubCounters = emptyHubCounters();
 
   constructor(settings: HubSettingsInput, opts: EmbeddedHubOptions = {}) {
     this.settings = parseHubSettings(settings);
@@ -143,17 +150,26 @@ export class EmbeddedHub implements HubSource {
     const lookup = (id: string): DeviceRecord | undefined => view.get(id);
     const deviceOf = (client: Client): DeviceRecord | undefined => view.get(client.id);
 
+    const limiter = new ConnectLimiter(settings.authFailures);
+    const addressKey = (client: Client): string => remoteAddress(client) ?? 'unknown';
     const broker = await Aedes.createBroker({
       persistence,
+      connectTimeout: settings.connectTimeoutMs,
       authenticate: makeAuthenticate({
         hubName: () => view.hubName,
         refreshRegistry: () => view.refresh(),
         lookup,
         log,
         onAccepted: (client, d) => this.accepted.set(client, { expiresAtS: d.expiresAtS, uid: view.get(d.deviceId)?.uid ?? '' }),
+        throttle: (client) => limiter.check(addressKey(client)),
+        onRefused: (client, reason) => {
+          countRefusal(this.counters, reason);
+          if (reason !== 'rate-limited') limiter.failed(addressKey(client));
+        },
       }),
       authorizePublish: makeAuthorizePublish({
         log,
+        onRefused: (reason) => countRefusal(this.counters, reason),
         maxMessageBytes: settings.maxMessageBytes,
         store: (msg) => this.track(handOff(msg)),
         twinGet: async (client, rid) => {
@@ -168,7 +184,7 @@ export class EmbeddedHub implements HubSource {
           if (!methods.respond(client.id, rid, status, body)) log.debug({ deviceId: client.id, rid }, 'method response for no pending call');
         },
       }),
-      authorizeSubscribe: makeAuthorizeSubscribe({ log }),
+      authorizeSubscribe: makeAuthorizeSubscribe({ log, onRefused: (reason) => countRefusal(this.counters, reason) }),
       authorizeForward: makeAuthorizeForward(),
     });
     this.running = { paths, certs, view, stateDb, persistence, broker, server: undefined as never, twins, c2d, methods };
@@ -177,6 +193,13 @@ export class EmbeddedHub implements HubSource {
     const events = broker as EventEmitter;
     events.on('error', (err: Error) => log.error({ err }, 'broker error'));
     broker.on('clientError', (client: Client, err: Error) => log.debug({ deviceId: client.id, err: err.message }, 'client connection error'));
+    // Errors of connections that never completed CONNECT: garbage, a packet before CONNECT, a protocol level this
+    // endpoint does not speak, no CONNECT in time. The peer is disconnected; the endpoint carries on.
+    broker.on('connectionError', (client: Client, err: Error) => {
+      const kind = classifyConnectionError(err);
+      countConnectionError(this.counters, kind);
+      log.info({ event: 'connection-error', kind, address: remoteAddress(client), err: err.message }, `connection closed before CONNECT: ${kind}`);
+    });
     broker.on('clientReady', (client: Client) => this.onReady(client));
     broker.on('clientDisconnect', (client: Client) => this.onGone(client));
     broker.on('subscribe', (subs: Subscription[], client: Client) => this.onSubscribe(subs, client));
@@ -192,8 +215,22 @@ export class EmbeddedHub implements HubSource {
         key: certs.key,
         port: settings.port,
         ...(settings.bind ? { bind: settings.bind } : {}),
+        handshakeTimeoutMs: settings.connectTimeoutMs,
+        maxPacketBytes: settings.maxMessageBytes + PACKET_HEADROOM_BYTES,
         onConnection: (socket) => broker.handle(socket),
-        onTlsError: (err) => log.debug({ err: err.message }, 'TLS handshake failed'),
+        onTlsError: (err, address) => {
+          const kind = classifyConnectionError(err) === 'connect-timeout' ? 'connect-timeout' : 'tls-failed';
+          countConnectionError(this.counters, kind);
+          log.debug({ event: 'connection-error', kind, address, err: err.message }, 'TLS handshake failed');
+        },
+        onOversized: (v, address) => {
+          countConnectionError(this.counters, 'packet-too-large');
+          const what = v.declared === null ? 'a malformed length field' : `${v.declared} bytes`;
+          log.warn(
+            { event: 'connection-error', kind: 'packet-too-large', address, declared: v.declared, limit: v.limit, packet: v.packet },
+            `connection closed: packet ${v.packet} declares ${what}; the limit is ${v.limit}`,
+          );
+        },
       });
     } catch (err) {
       await this.stop();

@@ -7,3 +7,4 @@ export { HubError, DeviceNotFoundError, MethodTimeoutError, C2DQueueFullError, i
 export { hubPaths, spoolDir } from './paths.ts';
 export type { HubSource, Twin, MethodResult, DeviceConnectionEvent } from './hub-source.ts';
 export type { HubTelemetry, IngestSink } from './ingest-sink.ts';
+export type { HubCounters, ConnectionErrorKind } from './hub-counters.ts';

@@ -37,15 +37,29 @@ export const HubSettings = Type.Object(
     ),
     maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 256 * 1024, description: 'largest telemetry body' }),
     registryPollMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: 'fallback re-read of the registry file' }),
+    connectTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 120_000,
+      default: 10_000,
+      description: 'a connection must finish its TLS handshake, and then send CONNECT, within this time each (slow or idle peers are closed)',
+    }),
+    authFailures: Type.Object(
+      {
+        limit: Type.Integer({ minimum: 0, maximum: 100_000, default: 30, description: 'failed CONNECTs per client address and window before it is refused outright; 0 turns the limiter off' }),
+        windowS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+      },
+      { ...closed, default: {} },
+    ),
   },
   closed,
 );
 
 export type HubSettings = Static<typeof HubSettings>;
 /** What callers pass: only dataDir is required. */
-export type HubSettingsInput = { dataDir: string } & Partial<Omit<HubSettings, 'dataDir' | 'c2d' | 'sink'>> & {
+export type HubSettingsInput = { dataDir: string } & Partial<Omit<HubSettings, 'dataDir' | 'c2d' | 'sink' | 'authFailures'>> & {
   c2d?: Partial<HubSettings['c2d']>;
   sink?: Partial<HubSettings['sink']>;
+  authFailures?: Partial<HubSettings['authFailures']>;
 };
 
 export function parseHubSettings(raw: unknown, source = 'hub settings'): HubSettings {

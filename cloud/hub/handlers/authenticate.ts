@@ -6,7 +6,8 @@ import type { AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { DeviceRecord } from '../registry.ts';
 import { deviceResource, matchingKey, parseSasToken, SasParseError } from '../sas.ts';
-import { RefusedError, type RefusalReason } from './refusal.ts';
+import { RefusedError, SERVER_UNAVAILABLE, type RefusalReason } from './refusal.ts';
+import type { Throttle } from '../connect-limiter.ts';
 
 export interface ConnectRequest {
   clientId: string;
@@ -62,12 +63,21 @@ export function decideConnect(
   return { ok: true, deviceId, expiresAtS: token.expiry, key: k === 0 ? 'primary' : 'secondary' };
 }
 
+/** The peer's address as the socket saw it (undefined once the socket is gone). */
+export function remoteAddress(client: Client): string | undefined {
+  return (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
+}
+
 export interface AuthenticateDeps {
   hubName: () => string;
   refreshRegistry: () => Promise<void>;
   lookup: (deviceId: string) => DeviceRecord | undefined;
   log: Logger;
   onAccepted: (client: Client, decision: Extract<ConnectDecision, { ok: true }>) => void;
+  /** Refuses a client before its token is looked at (too many failures from its address). */
+  throttle?: (client: Client) => Throttle | null;
+  /** Every refusal, for counters and the failure limiter. */
+  onRefused?: (client: Client, reason: RefusalReason) => void;
   now?: () => number;
 }
 
@@ -80,13 +90,23 @@ export function makeAuthenticate(deps: AuthenticateDeps) {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
     const clientId = client.id;
+    const address = remoteAddress(client);
+    const throttled = deps.throttle?.(client);
+    if (throttled) {
+      const detail = `too many failed connections from this address; retry in ${throttled.retryAfterS} s`;
+      deps.log[throttled.first ? 'warn' : 'debug']({ event: 'connect-refused', deviceId: clientId, address, reason: 'rate-limited', detail }, 'connection refused: rate-limited');
+      deps.onRefused?.(client, 'rate-limited');
+      done(new RefusedError('rate-limited', detail, SERVER_UNAVAILABLE) as AuthenticateError, false);
+      return;
+    }
     deps
       .refreshRegistry()
       .catch((err: unknown) => deps.log.error({ err }, 'registry refresh failed; using the last good copy'))
       .then(() => {
         const d = decideConnect({ clientId, username, password }, deps.hubName(), deps.lookup, Math.floor(now() / 1000));
         if (!d.ok) {
-          deps.log.warn({ event: 'connect-refused', deviceId: clientId, reason: d.reason, detail: d.detail }, `connection refused: ${d.reason}`);
+          deps.log.warn({ event: 'connect-refused', deviceId: clientId, address, reason: d.reason, detail: d.detail }, `connection refused: ${d.reason}`);
+          deps.onRefused?.(client, d.reason);
           done(new RefusedError(d.reason, d.detail) as AuthenticateError, false);
           return;
         }

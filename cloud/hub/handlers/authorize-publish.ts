@@ -12,6 +12,8 @@ import { RefusedError, type RefusalReason } from './refusal.ts';
 
 export interface AuthorizePublishDeps {
   log: Logger;
+  /** Every refusal, for counters. */
+  onRefused?: (reason: RefusalReason) => void;
   maxMessageBytes: number;
   /** Durable hand-off; resolves once stored (retries are the caller's business). */
   store: (msg: HubTelemetry) => Promise<void>;
@@ -30,6 +32,7 @@ export function makeAuthorizePublish(deps: AuthorizePublishDeps) {
   const now = deps.now ?? Date.now;
   const refuse = (deviceId: string, reason: RefusalReason, detail: string, callback: Callback): void => {
     deps.log.warn({ event: 'publish-refused', deviceId, reason, detail }, `publish refused, closing the connection: ${reason}`);
+    deps.onRefused?.(reason);
     callback(new RefusedError(reason, detail));
   };
   const sideWork = (deviceId: string, what: string, p: Promise<void>): void => {
@@ -58,6 +61,7 @@ export function makeAuthorizePublish(deps: AuthorizePublishDeps) {
         () => callback(null),
         (err: unknown) => {
           deps.log.error({ event: 'publish-refused', deviceId, reason: 'sink-failed', err }, 'telemetry not stored; closing the connection so the device retries');
+          deps.onRefused?.('sink-failed');
           callback(new RefusedError('sink-failed', (err as Error)?.message ?? String(err)));
         },
       );

@@ -2,13 +2,14 @@
 import type { Client, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { classifySubscription } from '../topics.ts';
-import { RefusedError } from './refusal.ts';
+import { RefusedError, type RefusalReason } from './refusal.ts';
 
-export function makeAuthorizeSubscribe(deps: { log: Logger }) {
+export function makeAuthorizeSubscribe(deps: { log: Logger; onRefused?: (reason: RefusalReason) => void }) {
   return (client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void => {
     if (classifySubscription(sub.topic, client.id) === null) {
       const detail = `device '${client.id}' subscribed to '${sub.topic}'`;
       deps.log.warn({ event: 'subscribe-refused', deviceId: client.id, reason: 'forbidden-subscription', detail }, 'subscription refused, closing the connection');
+      deps.onRefused?.('forbidden-subscription');
       callback(new RefusedError('forbidden-subscription', detail));
       return;
     }
