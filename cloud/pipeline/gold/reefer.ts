@@ -36,11 +36,20 @@ export function computeReefer(series: DaySeries, dayStart: number, dayEnd: numbe
     suspended,
     ...temps.map((samples) => ({ samples, maxHoldMs: holdMs })),
   ];
-  const monitored = (v: readonly (number | boolean | undefined)[]): boolean =>
-    typeof v[0] === 'number' && v[1] !== true && v.slice(2).some((x) => typeof x === 'number');
-  const out = (v: readonly (number | boolean | undefined)[]): boolean =>
-    monitored(v) && v.slice(2).some((x) => typeof x === 'number' && Math.abs(x - (v[0] as number)) > tol);
-
+  const monitored = (v: readonly (number | boolean | undefined)[]): boolean => {
+    if (typeof v[0] !== 'number' || v[1] === true) return false;
+    for (let i = 2; i < v.length; i++) if (typeof v[i] === 'number') return true;
+    return false;
+  };
+  const out = (v: readonly (number | boolean | undefined)[]): boolean => {
+    if (!monitored(v)) return false;
+    const sp = v[0] as number;
+    for (let i = 2; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'number' && Math.abs(x - sp) > tol) return true;
+    }
+    return false;
+  };
   const monitoredMs = durationWhere(dayStart, dayEnd, all, monitored);
   const outIntervals = intervalsWhere(dayStart, dayEnd, all, out);
   const outMs = outIntervals.reduce((acc, [a, b]) => acc + (b - a), 0);

@@ -48,9 +48,9 @@ export async function refreshGold(conn: DuckDBConnection, s: GoldSettings, limit
   ).getRows().map(([v, d]) => ({ vehicle: String(v), dayMs: n(d) }));
   if (dirty.length === 0) return { partitions: 0, vehicles: 0, alerts: 0 };
   return inTransaction(conn, async () => {
-    await conn.run('CREATE TEMP TABLE IF NOT EXISTS gold_batch (vehicle VARCHAR, day DATE, start_ms BIGINT, end_ms BIGINT)');
+    await conn.run('CREATE TEMP TABLE IF NOT EXISTS gold_batch (vehicle VARCHAR, day DATE, start_ms BIGINT, end_ms BIGINT, idx INTEGER)');
     await conn.run('DELETE FROM gold_batch');
-    await appendPlainRows(conn, 'gold_batch', dirty.map((p) => [p.vehicle, isoDay(p.dayMs), p.dayMs, p.dayMs + DAY_MS]));
+    await appendPlainRows(conn, 'gold_batch', dirty.map((p, i) => [p.vehicle, isoDay(p.dayMs), p.dayMs, p.dayMs + DAY_MS, i]));
 
     const alerts = await refreshAlerts(conn);
     const inputs = await loadInputs(conn, dirty);
@@ -141,27 +141,29 @@ async function loadInputs(
 ): Promise<Map<string, VehicleDayInput>> {
   const inputs = new Map<string, VehicleDayInput>();
   for (const p of dirty) inputs.set(pkey(p.vehicle, p.dayMs), { dayStart: p.dayMs, positions: [], readings: [], readingCount: 0, driverAtStart: undefined, alerts: [] });
-  const dayOf = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS;
 
-  const positions = await conn.runAndReadAll(
-    `SELECT p.vehicle, p.event_ms::DOUBLE, p.lat, p.lon, p.speed_kmh FROM silver_positions p JOIN gold_batch b
-       ON p.vehicle = b.vehicle AND p.event_ms >= b.start_ms AND p.event_ms < b.end_ms
-     ORDER BY p.vehicle, p.event_ms, p.epoch, p.lane, p.seq`,
-  );
-  for (const [v, t, lat, lon, speed] of positions.getRows()) {
-    inputs.get(pkey(String(v), dayOf(n(t))))!.positions.push({ t: n(t), lat: n(lat), lon: n(lon), speedKmh: nn(speed) });
-  }
-  const readings = await conn.runAndReadAll(
-    `SELECT r.vehicle, r.event_ms::DOUBLE, r.signal, r.value_num, r.value_bool, r.value_text FROM silver_readings r JOIN gold_batch b
-       ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms
-     WHERE r.signal IN (${sqlList(GOLD_SIGNALS)})
-     ORDER BY r.vehicle, r.event_ms, r.epoch, r.lane, r.seq`,
-  );
-  for (const [v, t, signal, num, bool, text] of readings.getRows()) {
-    inputs.get(pkey(String(v), dayOf(n(t))))!.readings.push({
-      t: n(t), signal: String(signal), num: nn(num), bool: bool === null ? null : Boolean(bool), text: sn(text),
-    });
-  }
+  // Read column-wise with the partition as an index and the signal as a code: no strings per row.
+  const byIdx = dirty.map((p) => inputs.get(pkey(p.vehicle, p.dayMs))!);
+  const pos = (
+    await conn.runAndReadAll(
+      `SELECT b.idx, p.event_ms::DOUBLE, p.lat, p.lon, p.speed_kmh FROM silver_positions p JOIN gold_batch b
+         ON p.vehicle = b.vehicle AND p.event_ms >= b.start_ms AND p.event_ms < b.end_ms
+       ORDER BY b.idx, p.event_ms, p.epoch, p.lane, p.seq`,
+    )
+  ).getColumns() as [number[], number[], number[], number[], (number | null)[]];
+  for (let i = 0; i < pos[0].length; i++)
+    byIdx[pos[0][i]!]!.positions.push({ t: pos[1][i]!, lat: pos[2][i]!, lon: pos[3][i]!, speedKmh: pos[4][i] ?? null });
+  const rd = (
+    await conn.runAndReadAll(
+      `SELECT b.idx, r.event_ms::DOUBLE, list_position([${sqlList(GOLD_SIGNALS)}], r.signal)::INTEGER, r.value_num, r.value_bool, r.value_text
+       FROM silver_readings r JOIN gold_batch b
+         ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms
+       WHERE r.signal IN (${sqlList(GOLD_SIGNALS)})
+       ORDER BY b.idx, r.event_ms, r.epoch, r.lane, r.seq`,
+    )
+  ).getColumns() as [number[], number[], number[], (number | null)[], (boolean | null)[], (string | null)[]];
+  for (let i = 0; i < rd[0].length; i++)
+    byIdx[rd[0][i]!]!.readings.push({ t: rd[1][i]!, signal: GOLD_SIGNALS[rd[2][i]! - 1]!, num: rd[3][i] ?? null, bool: rd[4][i] ?? null, text: rd[5][i] ?? null });
   // Gold reads only the signals it uses; the daily row still counts every reading of the day.
   const counts = await conn.runAndReadAll(
     `SELECT r.vehicle, b.start_ms::DOUBLE, count(*)::DOUBLE FROM silver_readings r JOIN gold_batch b

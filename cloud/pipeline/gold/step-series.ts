@@ -18,7 +18,8 @@ export interface Series<T> {
 
 /**
  * Calls `visit(from, to, values)` for consecutive sub-intervals of [start, end) in which every series is constant;
- * `values[i]` is undefined where series i is unknown. Samples must be sorted by time.
+ * `values[i]` is undefined where series i is unknown. Samples must be sorted by time. `values` is reused between
+ * calls.
  */
 export function sweep<T extends readonly Series<unknown>[]>(
   start: number,
@@ -26,29 +27,47 @@ export function sweep<T extends readonly Series<unknown>[]>(
   series: T,
   visit: (from: number, to: number, values: { [K in keyof T]: T[K] extends Series<infer V> ? V | undefined : never }) => void,
 ): void {
-  const cuts = new Set<number>([start, end]);
+  const cuts: number[] = [start, end];
+  const idx: number[] = [];
   for (const s of series) {
-    for (const smp of s.samples) {
-      if (smp.t > start && smp.t < end) cuts.add(smp.t);
-      const expiry = smp.t + s.maxHoldMs;
-      if (expiry > start && expiry < end) cuts.add(expiry);
-    }
+    const smp = s.samples;
+    // Only samples inside the window, and expiries inside it, can change a value there: binary search both ranges.
+    for (let k = firstAfter(smp, start); k < smp.length && smp[k]!.t < end; k++) cuts.push(smp[k]!.t);
+    for (let k = firstAfter(smp, start - s.maxHoldMs); k < smp.length && smp[k]!.t + s.maxHoldMs < end; k++) cuts.push(smp[k]!.t + s.maxHoldMs);
+    // The sample in force at the window start.
+    idx.push(firstAfter(smp, start) - 1);
   }
-  const points = [...cuts].sort((a, b) => a - b);
-  const idx = series.map(() => -1);
+  const points = Float64Array.from(new Set(cuts)).sort();
+  // One values array, refilled per interval: visitors must not keep it.
+  const values: unknown[] = series.map(() => undefined);
   for (let p = 0; p + 1 < points.length; p++) {
     const from = points[p]!;
     const to = points[p + 1]!;
-    const values = series.map((s, i) => {
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
       let k = idx[i]!;
       while (k + 1 < s.samples.length && s.samples[k + 1]!.t <= from) k++;
       idx[i] = k;
-      if (k < 0) return s.initial;
-      const smp = s.samples[k]!;
-      return from < smp.t + s.maxHoldMs ? smp.v : undefined;
-    });
+      if (k < 0) values[i] = s.initial;
+      else {
+        const smp = s.samples[k]!;
+        values[i] = from < smp.t + s.maxHoldMs ? smp.v : undefined;
+      }
+    }
     visit(from, to, values as never);
   }
+}
+
+/** Index of the first sample with t > x (binary search), or samples.length. */
+function firstAfter<V>(samples: Sample<V>[], x: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]!.t <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Total ms in [start, end) during which `pred` holds. */
