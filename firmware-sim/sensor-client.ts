@@ -49,8 +49,9 @@ export class SensorClient {
       keepalive: opts.keepaliveS ?? 30,
       reconnectPeriod: opts.reconnectPeriodMs ?? 500,
       connectTimeout: opts.connectTimeoutMs ?? 5000,
+      // Best-effort messages are lost without a connection, as on real firmware (MQTT.js would queue them).
       queueQoSZero: false,
-      // Sensors are firmware: they have no use for the client's default offline queue of unlimited size.
+      // Sensors only publish.
       resubscribe: false,
     });
     this.client.on('connect', () => {
