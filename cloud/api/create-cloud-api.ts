@@ -56,8 +56,8 @@ export interface CloudApiOptions {
   settings?: unknown;
   /**
    * A read connection on the pipeline's DuckDB database, for the time series, positions, sync timeline, live alerts
-   * in ingest order and throughput. Defaults to pipeline.connect() when the pipeline has it; without either, those
-   * endpoints answer 501 and the live alerts fall back to watching Gold.
+   * in ingest order and throughput. Defaults to pipeline.connect(); without either, those endpoints answer 501 and
+   * the live alerts fall back to watching Gold. The API closes the connection when it closes.
    */
   connect?: () => Promise<DuckDBConnection>;
   /** Device registry for the admin endpoints (embeddedDeviceAdmin(hub) for the embedded endpoint). */

@@ -2,7 +2,8 @@
  * Everything the API reads from the pipeline. Most of it goes through the pipeline's own query helpers
  * (PipelineQueries); what they lack (time series, positions, gateway status history, alerts in ingest order,
  * filtered alerts, throughput) is read here with bound parameters over a read connection on the pipeline's DuckDB
- * database. Without such a connection those reads throw UnavailableError (the API answers 501) and the rest works.
+ * database (Pipeline.connect). Without such a connection those reads throw UnavailableError (the API answers 501)
+ * and the rest works.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { PipelineQueries, Row } from '../pipeline/queries.ts';

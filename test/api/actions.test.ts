@@ -13,7 +13,7 @@ import { createCloudApi, embeddedDeviceAdmin } from '../../cloud/api/index.ts';
 import { TokenStore } from '../../cloud/auth/token-store.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { Pipeline } from '../../cloud/pipeline/pipeline.ts';
-import { bearer, ingestFleet, readConnection, removeTempDirs, tempDir } from './support.ts';
+import { bearer, ingestFleet, removeTempDirs, tempDir } from './support.ts';
 
 type DeviceClient = InstanceType<typeof deviceSdk.Client>;
 type DeviceTwin = Awaited<ReturnType<DeviceClient['getTwin']>>;
@@ -53,7 +53,6 @@ beforeAll(async () => {
     dataDir: dir,
     devices: embeddedDeviceAdmin(hub),
     connectedDevices: () => hub.connectedDevices(),
-    connect: readConnection(pipeline),
     metrics: { defaultMetrics: false },
     settings: { twinCacheMs: 0 },
   });

@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { Pipeline } from '../../cloud/pipeline/pipeline.ts';
@@ -16,7 +15,7 @@ import { mergePatch } from '../../edge/remote-config.ts';
 import { batchId, encodeBatch, messageProperties, readBatchHeader } from '../../shared/wire/index.ts';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
 import { createCloudApi, type CloudApiOptions } from '../../cloud/api/index.ts';
-import type { DeviceAdmin } from '../../cloud/api/context.ts';
+import type { DeviceAdmin, PipelineLike } from '../../cloud/api/context.ts';
 import { TokenStore } from '../../cloud/auth/token-store.ts';
 import type { Role } from '../../cloud/auth/roles.ts';
 
@@ -35,12 +34,18 @@ export async function removeTempDirs(): Promise<void> {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 }
 
-/**
- * A read connection on the pipeline's database. The pipeline does not offer one yet (Pipeline.connect), so the tests
- * reach its DuckDB instance the way TypeScript allows for private members.
- */
-export function readConnection(p: Pipeline): () => Promise<DuckDBConnection> {
-  return () => (p['instance'] as DuckDBInstance).connect();
+/** The pipeline as the API sees it, but without a read connection (to test the API's reduced mode). */
+export function withoutReadConnection(p: Pipeline): PipelineLike {
+  return {
+    queries: p.queries,
+    get bronzeStats() {
+      return p.bronzeStats;
+    },
+    get error() {
+      return p.error;
+    },
+    erase: (subject, opts) => p.erase(subject, opts),
+  };
 }
 
 /** Numbers each lane 1, 2, 3, ... like a gateway journal; `skip` leaves a sequence gap. */
@@ -287,13 +292,12 @@ export async function startApi(extra: Partial<CloudApiOptions> = {}, opts: { con
   };
   const log = captureLog();
   const app = await createCloudApi({
-    pipeline,
+    pipeline: opts.connection === false ? withoutReadConnection(pipeline) : pipeline,
     hub,
     dataDir: dir,
     logger: log.logger,
     now: () => NOW,
     devices: fakeDevices(hub),
-    ...(opts.connection === false ? {} : { connect: readConnection(pipeline) }),
     metrics: { defaultMetrics: false },
     ...extra,
   });

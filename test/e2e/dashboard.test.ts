@@ -19,7 +19,7 @@ import { createCloudApi, embeddedDeviceAdmin, listenCloudApi } from '../../cloud
 import { TokenStore } from '../../cloud/auth/token-store.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { Pipeline } from '../../cloud/pipeline/pipeline.ts';
-import { ingestFleet, pushAlert, readConnection, TestGateway } from '../api/support.ts';
+import { ingestFleet, pushAlert, TestGateway } from '../api/support.ts';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => !!p);
 const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
@@ -54,8 +54,7 @@ describe('dashboard in Chromium', () => {
       dataDir: join(dir, 'cloud'),
       devices: embeddedDeviceAdmin(hub),
       connectedDevices: () => hub.connectedDevices(),
-      connect: readConnection(pipeline),
-      settings: { alertPollMs: 200 },
+        settings: { alertPollMs: 200 },
       metrics: { defaultMetrics: false },
     });
     base = await listenCloudApi(app, { host: '127.0.0.1', port: 0 });
