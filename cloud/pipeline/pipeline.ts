@@ -102,6 +102,9 @@ export class Pipeline {
       const bronze = await BronzeSink.open(bronzeConn, { onCommitted: () => wake() });
       const silver = await SilverProcessor.open(worker, {
         maxFutureMs: settings.silver.maxFutureS * 1000,
+        workerThread: settings.silver.workerThread,
+        batchesPerTransaction: settings.silver.batchesPerTransaction,
+        maxEventsPerTransaction: settings.silver.maxEventsPerTransaction,
         ...(opts.newPseudonym ? { newPseudonym: opts.newPseudonym } : {}),
       });
       const target = opts.exportTarget ?? (settings.export.enabled ? makeExportTarget(settings.export.target, opts.dataDir) : null);
@@ -172,12 +175,7 @@ export class Pipeline {
   }
 
   private async catchUpUnlocked(): Promise<CatchUpResult> {
-    let silver: ProcessResult = { batches: 0, events: 0, watermark: this.silver.lastProcessed };
-    for (;;) {
-      const r = await this.silver.processNext(this.settings.silver.batchesPerTransaction, this.settings.silver.maxEventsPerTransaction);
-      if (r.batches === 0) break;
-      silver = { batches: silver.batches + r.batches, events: silver.events + r.events, watermark: r.watermark };
-    }
+    const silver = await this.silver.processAll();
     const gold: GoldResult = { partitions: 0, vehicles: 0, alerts: 0 };
     for (;;) {
       const g = await refreshGold(this.worker, this.settings.gold, this.settings.loop.goldPartitionsPerTransaction);
@@ -299,6 +297,7 @@ export class Pipeline {
       }
     });
     this.closed = true;
+    await this.silver.close();
     await this.exportTarget?.close();
     this.queries.close();
     this.worker.closeSync();

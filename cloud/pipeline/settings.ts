@@ -35,7 +35,9 @@ export const PipelineSettingsSchema = Type.Object(
         maxFutureS: Type.Number({ minimum: 0, default: 86_400 }),
         /** Bronze batches per Silver transaction (and at most maxEventsPerTransaction events). */
         batchesPerTransaction: Type.Integer({ minimum: 1, default: 512 }),
-        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 200_000 }),
+        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 100_000 }),
+        /** Decode and validate on a worker thread, overlapping with the DuckDB writes (uses a second core). */
+        workerThread: Type.Boolean({ default: true }),
       },
       { ...closed, default: {} },
     ),

@@ -151,7 +151,8 @@ async function loadInputs(
        ORDER BY b.idx, p.event_ms, p.epoch, p.lane, p.seq`,
     )
   ).getColumns() as [number[], number[], number[], number[], (number | null)[]];
-  for (let i = 0; i < pos[0].length; i++)
+  // (an empty result has no column arrays at all)
+  for (let i = 0; i < (pos[0]?.length ?? 0); i++)
     byIdx[pos[0][i]!]!.positions.push({ t: pos[1][i]!, lat: pos[2][i]!, lon: pos[3][i]!, speedKmh: pos[4][i] ?? null });
   const rd = (
     await conn.runAndReadAll(
@@ -162,7 +163,7 @@ async function loadInputs(
        ORDER BY b.idx, r.event_ms, r.epoch, r.lane, r.seq`,
     )
   ).getColumns() as [number[], number[], number[], (number | null)[], (boolean | null)[], (string | null)[]];
-  for (let i = 0; i < rd[0].length; i++)
+  for (let i = 0; i < (rd[0]?.length ?? 0); i++)
     byIdx[rd[0][i]!]!.readings.push({ t: rd[1][i]!, signal: GOLD_SIGNALS[rd[2][i]! - 1]!, num: rd[3][i] ?? null, bool: rd[4][i] ?? null, text: rd[5][i] ?? null });
   // Gold reads only the signals it uses; the daily row still counts every reading of the day.
   const counts = await conn.runAndReadAll(

@@ -1,15 +1,16 @@
 /**
  * Moves Bronze batches past the Silver watermark into Silver, a run of batches per transaction, in Bronze order
- * (bronze_id). The in-memory state (sequence sets, device and driver maps) is saved in the same transaction and
- * reloaded from the database if the transaction fails, so it never drifts from what is stored.
+ * (bronze_id). Building the rows (decode, validate, dedup) happens on a worker thread while the main thread writes
+ * the previous run, so the two overlap. The Silver state (sequence sets, device map, driver pseudonyms) is saved in
+ * the same transaction as the rows, and reloaded from the database whenever a transaction fails, so it never
+ * drifts from what is stored.
  */
 import type { DuckDBBlobValue, DuckDBConnection } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '../../storage/duckdb.ts';
-import { streamKey } from '../bronze/batch-meta.ts';
-import { parseSeqState } from './seq-tracker.ts';
-import { writeSilver } from './silver-writer.ts';
-import { emptySilverState, SilverBuilder, type SilverOptions, type SilverState } from './to-silver.ts';
+import { InlineBuilder, WorkerBuilder, type BuilderHost, type SilverSnapshot } from './builder-host.ts';
+import { resolveDrivers, writeSilver } from './silver-writer.ts';
+import type { BronzeBatch, SilverOptions, SilverWrite, StreamRowData } from './to-silver.ts';
 import type { Lane } from '../../../shared/contracts/types.ts';
 
 export interface ProcessResult {
@@ -19,21 +20,44 @@ export interface ProcessResult {
   watermark: number;
 }
 
+export interface ProcessorOptions extends SilverOptions {
+  /** A new driver pseudonym: random in production, so it says nothing about the id (injectable for tests). */
+  newPseudonym: (driverId: string) => string;
+  /** Build Silver rows on a worker thread (default true). */
+  workerThread: boolean;
+  batchesPerTransaction: number;
+  maxEventsPerTransaction: number;
+}
+
 export function randomPseudonym(): string {
   return `drv_${randomBytes(8).toString('hex')}`;
 }
 
+interface Chunk {
+  batches: BronzeBatch[];
+  lastId: number;
+}
+
 export class SilverProcessor {
+  private host: BuilderHost;
+  private drivers = new Map<string, string>();
+  private watermark = 0;
+
   private constructor(
     private readonly conn: DuckDBConnection,
-    private state: SilverState,
-    private watermark: number,
-    private readonly opts: SilverOptions,
-  ) {}
+    private readonly opts: ProcessorOptions,
+  ) {
+    this.host = opts.workerThread ? startWorker() : new InlineBuilder();
+  }
 
-  static async open(conn: DuckDBConnection, opts: Partial<SilverOptions> = {}): Promise<SilverProcessor> {
-    const full: SilverOptions = { maxFutureMs: opts.maxFutureMs ?? 86_400_000, newPseudonym: opts.newPseudonym ?? randomPseudonym };
-    const p = new SilverProcessor(conn, emptySilverState(), 0, full);
+  static async open(conn: DuckDBConnection, opts: Partial<ProcessorOptions> = {}): Promise<SilverProcessor> {
+    const p = new SilverProcessor(conn, {
+      maxFutureMs: opts.maxFutureMs ?? 86_400_000,
+      newPseudonym: opts.newPseudonym ?? randomPseudonym,
+      workerThread: opts.workerThread ?? true,
+      batchesPerTransaction: opts.batchesPerTransaction ?? 512,
+      maxEventsPerTransaction: opts.maxEventsPerTransaction ?? 100_000,
+    });
     await p.reload();
     return p;
   }
@@ -42,72 +66,121 @@ export class SilverProcessor {
     return this.watermark;
   }
 
-  /** Reads the Silver state back from the database. */
-  async reload(): Promise<void> {
-    const st = emptySilverState();
-    const streams = await this.conn.runAndReadAll(
-      `SELECT gateway, epoch, lane::VARCHAR, vehicle, ranges, gaps_closed, duplicates, last_ingest_ms, last_bronze_id, last_lag_ms, max_lag_ms
-       FROM silver_streams`,
-    );
-    for (const [device, epoch, lane, vehicle, ranges, gaps, dups, lastIngest, lastBronze, lastLag, maxLag] of streams.getRows()) {
-      st.streams.set(streamKey(String(device), String(epoch), String(lane) as Lane), {
-        device: String(device),
-        epoch: String(epoch),
-        lane: String(lane) as Lane,
-        vehicle: String(vehicle),
-        seq: parseSeqState(String(ranges), Number(gaps)),
-        duplicates: Number(dups),
-        lastIngestMs: Number(lastIngest),
-        lastBronzeId: Number(lastBronze),
-        lastLagMs: lastLag === null ? null : Number(lastLag),
-        maxLagMs: maxLag === null ? null : Number(maxLag),
-      });
-    }
-    for (const [d, v] of (await this.conn.runAndReadAll('SELECT device_id, vehicle FROM device_vehicle')).getRows()) st.deviceVehicle.set(String(d), String(v));
-    for (const [d, p] of (await this.conn.runAndReadAll('SELECT driver_id, pseudonym FROM driver_map')).getRows()) st.drivers.set(String(d), String(p));
-    const wm = (await this.conn.runAndReadAll(`SELECT value FROM pipeline_state WHERE key = 'silver_watermark'`)).getRows()[0];
-    this.state = st;
-    this.watermark = wm === undefined ? 0 : Number(wm[0]);
+  get threaded(): boolean {
+    return this.host.threaded;
   }
 
-  /**
-   * Processes up to `maxBatches` Bronze batches (stopping early once `maxEvents` events are gathered) in one
-   * transaction. Returns zero batches when Silver is up to date.
-   */
-  async processNext(maxBatches = 256, maxEvents = 200_000): Promise<ProcessResult> {
-    const reader = await this.conn.runAndReadAll(
-      `SELECT bronze_id, device_id, enqueued_ms, body FROM bronze_batches WHERE bronze_id > ? ORDER BY bronze_id LIMIT ?`,
-      [this.watermark, maxBatches],
+  /** Reads the Silver state back from the database (into the builder, wherever it runs). */
+  async reload(): Promise<void> {
+    const streams = (
+      await this.conn.runAndReadAll(
+        `SELECT gateway, epoch, lane::VARCHAR, vehicle, ranges, gaps_closed::DOUBLE, duplicates::DOUBLE, last_ingest_ms::DOUBLE,
+                last_bronze_id::DOUBLE, last_lag_ms::DOUBLE, max_lag_ms::DOUBLE
+         FROM silver_streams`,
+      )
+    ).getRows().map(
+      (r): StreamRowData => [String(r[0]), String(r[1]), String(r[2]) as Lane, String(r[3]), String(r[4]), Number(r[5]), Number(r[6]), Number(r[7]), Number(r[8]), r[9] === null ? null : Number(r[9]), r[10] === null ? null : Number(r[10])],
     );
-    const rows = reader.getRows();
-    if (rows.length === 0) return { batches: 0, events: 0, watermark: this.watermark };
-    const builder = new SilverBuilder(this.state, this.opts);
-    let batches = 0;
-    for (const [id, device, enqueued, body] of rows) {
-      builder.add({ bronzeId: Number(id), deviceId: String(device), enqueuedMs: Number(enqueued), body: (body as DuckDBBlobValue).bytes });
-      batches++;
-      if (builder.out.events >= maxEvents) break;
-    }
+    const devices = (await this.conn.runAndReadAll('SELECT device_id, vehicle FROM device_vehicle')).getRows().map(([d, v]): [string, string] => [String(d), String(v)]);
+    const snapshot: SilverSnapshot = { streams, devices };
+    this.drivers = new Map((await this.conn.runAndReadAll('SELECT driver_id, pseudonym FROM driver_map')).getRows().map(([d, p]) => [String(d), String(p)]));
+    const wm = (await this.conn.runAndReadAll(`SELECT value FROM pipeline_state WHERE key = 'silver_watermark'`)).getRows()[0];
+    this.watermark = wm === undefined ? 0 : Number(wm[0]);
     try {
-      await inTransaction(this.conn, () => writeSilver(this.conn, builder.out, this.state));
+      await this.host.load(snapshot, { maxFutureMs: this.opts.maxFutureMs });
+    } catch {
+      // The worker is gone: carry on in this thread.
+      await this.host.close().catch(() => undefined);
+      this.host = new InlineBuilder();
+      await this.host.load(snapshot, { maxFutureMs: this.opts.maxFutureMs });
+    }
+  }
+
+  /** The next run of Bronze batches after `after`: at most batchesPerTransaction, and about maxEventsPerTransaction events. */
+  private async readChunk(after: number): Promise<Chunk | null> {
+    const rows = (
+      await this.conn.runAndReadAll(
+        `SELECT bronze_id, device_id, enqueued_ms, body, coalesce(event_count, 0) FROM bronze_batches WHERE bronze_id > ? ORDER BY bronze_id LIMIT ?`,
+        [after, this.opts.batchesPerTransaction],
+      )
+    ).getRows();
+    if (rows.length === 0) return null;
+    const batches: BronzeBatch[] = [];
+    let events = 0;
+    let lastId = after;
+    for (const [id, device, enqueued, body, count] of rows) {
+      lastId = Number(id);
+      batches.push({ bronzeId: lastId, deviceId: String(device), enqueuedMs: Number(enqueued), body: (body as DuckDBBlobValue).bytes });
+      events += Number(count);
+      if (events >= this.opts.maxEventsPerTransaction) break;
+    }
+    return { batches, lastId };
+  }
+
+  private async write(w: SilverWrite): Promise<void> {
+    const created = resolveDrivers(w, this.drivers, this.opts.newPseudonym);
+    await inTransaction(this.conn, () => writeSilver(this.conn, w, created));
+    this.watermark = w.lastBronzeId;
+  }
+
+  /** Processes one run of Bronze batches in one transaction; zero batches when Silver is up to date. */
+  async processNext(): Promise<ProcessResult> {
+    const chunk = await this.readChunk(this.watermark);
+    if (chunk === null) return { batches: 0, events: 0, watermark: this.watermark };
+    try {
+      const w = await this.host.build(chunk.batches);
+      await this.write(w);
+      return { batches: chunk.batches.length, events: w.events, watermark: this.watermark };
     } catch (err) {
       await this.reload();
       throw err;
     }
-    this.watermark = builder.out.lastBronzeId;
-    return { batches, events: builder.out.events, watermark: this.watermark };
   }
 
-  /** Processes until Bronze is exhausted. */
+  /**
+   * Processes until Bronze is exhausted, building run k+1 on the worker while run k is written. Any failure
+   * discards the runs in flight and reloads the state; the next call resumes at the watermark.
+   */
   async processAll(): Promise<ProcessResult> {
     let batches = 0;
     let events = 0;
-    for (;;) {
-      const r = await this.processNext();
-      if (r.batches === 0) break;
-      batches += r.batches;
-      events += r.events;
+    let readAfter = this.watermark;
+    const launch = async (): Promise<{ p: Promise<SilverWrite>; n: number } | null> => {
+      const chunk = await this.readChunk(readAfter);
+      if (chunk === null) return null;
+      readAfter = chunk.lastId;
+      const p = this.host.build(chunk.batches);
+      p.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      return { p, n: chunk.batches.length };
+    };
+    let inflight = await launch();
+    while (inflight !== null) {
+      let next: Awaited<ReturnType<typeof launch>> = null;
+      try {
+        next = await launch();
+        const w = await inflight.p;
+        await this.write(w);
+        batches += inflight.n;
+        events += w.events;
+      } catch (err) {
+        await next?.p.catch(() => undefined);
+        await this.reload();
+        throw err;
+      }
+      inflight = next;
     }
     return { batches, events, watermark: this.watermark };
+  }
+
+  async close(): Promise<void> {
+    await this.host.close();
+  }
+}
+
+function startWorker(): BuilderHost {
+  try {
+    return WorkerBuilder.start();
+  } catch {
+    return new InlineBuilder();
   }
 }

@@ -4,11 +4,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ColumnBatch } from '../../storage/column-batch.ts';
-import { mergeRows, type Plain } from '../../storage/plain-rows.ts';
-import { QUARANTINE } from '../schema.ts';
+import { mergeRows } from '../../storage/plain-rows.ts';
+import { QUARANTINE, SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
 import type { QuarantineRow } from './rows.ts';
-import { serialiseSeqState } from './seq-tracker.ts';
-import type { SilverOutput, SilverState } from './to-silver.ts';
+import { DRIVER_MARK, type SilverWrite } from './to-silver.ts';
 
 function quarantineBatch(rows: readonly QuarantineRow[]): ColumnBatch {
   const t = new ColumnBatch(QUARANTINE, Math.max(1, rows.length));
@@ -32,31 +31,49 @@ function quarantineBatch(rows: readonly QuarantineRow[]): ColumnBatch {
   return t;
 }
 
-const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
 const isoDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
 
 /** Silver tables whose export partitions a row lands in, by day. */
 export const SILVER_EXPORT_TABLES = ['silver_readings', 'silver_positions', 'silver_alerts', 'silver_status', 'quarantine'] as const;
 
-export async function writeSilver(conn: DuckDBConnection, out: SilverOutput, state: SilverState): Promise<void> {
-  await out.readings.appendTo(conn, 'silver_readings');
-  await out.positions.appendTo(conn, 'silver_positions');
-  await out.alerts.appendTo(conn, 'silver_alerts');
-  await out.statuses.appendTo(conn, 'silver_status');
-  await quarantineBatch(out.quarantine).appendTo(conn, 'quarantine');
-
-  // Bookkeeping in bulk: one staged merge per table, whatever the number of rows.
-  const streams: Plain[][] = [];
-  for (const key of out.touchedStreams) {
-    const s = state.streams.get(key);
-    if (s === undefined) continue;
-    streams.push([s.device, s.epoch, s.lane, s.vehicle, serialiseSeqState(s.seq), s.seq.gapsClosed, s.duplicates, finite(s.lastIngestMs) ?? 0, s.lastBronzeId, s.lastLagMs, s.maxLagMs]);
+/**
+ * Swaps the marked driver ids in the readings' value_text dictionary for their pseudonyms, creating pseudonyms for
+ * new drivers. Returns the new (driver id, pseudonym) pairs to store with the rows.
+ */
+export function resolveDrivers(w: SilverWrite, drivers: Map<string, string>, newPseudonym: (id: string) => string): [string, string][] {
+  const dict = w.readings.columns[VALUE_TEXT]?.dict;
+  const created: [string, string][] = [];
+  if (!dict) return created;
+  for (let i = 0; i < dict.length; i++) {
+    const v = dict[i]!;
+    if (!v.startsWith(DRIVER_MARK)) continue;
+    const id = v.slice(DRIVER_MARK.length);
+    let p = drivers.get(id);
+    if (p === undefined) {
+      p = newPseudonym(id);
+      drivers.set(id, p);
+      created.push([id, p]);
+    }
+    dict[i] = p;
   }
-  await mergeRows(conn, 'silver_streams', streams, 'OR REPLACE');
+  return created;
+}
+
+const VALUE_TEXT = SILVER_READINGS.findIndex((c) => c.name === 'value_text');
+
+/** Writes one Silver transaction's rows and bookkeeping, inside the caller's transaction. */
+export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDrivers: readonly [string, string][]): Promise<void> {
+  await ColumnBatch.fromData(SILVER_READINGS, w.readings).appendTo(conn, 'silver_readings');
+  await ColumnBatch.fromData(SILVER_POSITIONS, w.positions).appendTo(conn, 'silver_positions');
+  await ColumnBatch.fromData(SILVER_ALERTS, w.alerts).appendTo(conn, 'silver_alerts');
+  await ColumnBatch.fromData(SILVER_STATUS, w.statuses).appendTo(conn, 'silver_status');
+  await quarantineBatch(w.quarantine).appendTo(conn, 'quarantine');
+  // Bookkeeping in bulk: one staged merge per table, whatever the number of rows.
+  await mergeRows(conn, 'silver_streams', w.streams, 'OR REPLACE');
   await mergeRows(
     conn,
     'quality_daily',
-    [...out.quality.values()].map((q) => [q.vehicle, isoDay(q.dayMs), q.valid, q.quarantined, q.duplicates, q.lastEventMs, q.lastIngestMs]),
+    w.quality.map((q) => [q.vehicle, isoDay(q.dayMs), q.valid, q.quarantined, q.duplicates, q.lastEventMs, q.lastIngestMs]),
     `ON CONFLICT (vehicle, day) DO UPDATE SET
        valid = quality_daily.valid + excluded.valid,
        quarantined = quality_daily.quarantined + excluded.quarantined,
@@ -67,18 +84,12 @@ export async function writeSilver(conn: DuckDBConnection, out: SilverOutput, sta
   await mergeRows(
     conn,
     'quality_reasons',
-    [...out.reasons.values()].map((r) => [r.vehicle, isoDay(r.dayMs), r.reason, r.n]),
+    w.reasons.map((r) => [r.vehicle, isoDay(r.dayMs), r.reason, r.n]),
     'ON CONFLICT (vehicle, day, reason) DO UPDATE SET n = quality_reasons.n + excluded.n',
   );
   // Gold refresh of these partitions also queues their Silver export files.
-  await mergeRows(conn, 'gold_dirty', [...out.dirty.values()].map((d) => [d.vehicle, isoDay(d.dayMs)]), 'OR IGNORE');
-  const devices: Plain[][] = [];
-  for (const device of out.touchedDevices) {
-    const vehicle = state.deviceVehicle.get(device);
-    if (vehicle !== undefined) devices.push([device, vehicle]);
-  }
-  await mergeRows(conn, 'device_vehicle', devices, 'OR REPLACE');
-  await mergeRows(conn, 'driver_map', out.newDrivers, 'OR IGNORE');
-  await conn.run(`INSERT OR REPLACE INTO pipeline_state VALUES ('silver_watermark', ?)`, [String(out.lastBronzeId)]);
+  await mergeRows(conn, 'gold_dirty', w.dirty.map((d) => [d.vehicle, isoDay(d.dayMs)]), 'OR IGNORE');
+  await mergeRows(conn, 'device_vehicle', w.devices, 'OR REPLACE');
+  await mergeRows(conn, 'driver_map', newDrivers, 'OR IGNORE');
+  await conn.run(`INSERT OR REPLACE INTO pipeline_state VALUES ('silver_watermark', ?)`, [String(w.lastBronzeId)]);
 }
-

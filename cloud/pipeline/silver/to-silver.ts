@@ -1,7 +1,8 @@
 /**
  * Bronze batch -> Silver rows: decode, deduplicate by (device, epoch, lane, seq), validate against the contracts,
- * upcast v1 to v2, normalise units, pseudonymise drivers, route failures to quarantine with a reason.
- * No I/O: the caller owns the state (loaded from and saved to DuckDB) and writes the output.
+ * upcast v1 to v2, normalise units, route failures to quarantine with a reason. Driver ids are only marked here
+ * (DRIVER_MARK); the caller swaps them for pseudonyms (resolveDrivers), so that this part can run on a worker
+ * thread without the driver mapping. No I/O: the caller owns the state and writes the output (finish()).
  */
 import type { Lane, ReadingV2, StampedEvent } from '../../../shared/contracts/types.ts';
 import { upcastAlert, upcastGatewayStatus, upcastPosition, upcastReading } from '../../../shared/contracts/upcast.ts';
@@ -11,9 +12,9 @@ import { DAY_MS } from '../gold/gold-settings.ts';
 import { signalSpec } from '../signals.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
 import type { QuarantineReason, QuarantineRow } from './rows.ts';
-import { ColumnBatch } from '../../storage/column-batch.ts';
+import { ColumnBatch, type ColumnBatchData } from '../../storage/column-batch.ts';
 import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
-import { addSeq, emptySeqState, type SeqState } from './seq-tracker.ts';
+import { addSeq, emptySeqState, serialiseSeqState, type SeqState } from './seq-tracker.ts';
 import { dimensionOf, normaliseNumber } from './units.ts';
 
 export interface StreamState {
@@ -29,17 +30,18 @@ export interface StreamState {
   maxLagMs: number | null;
 }
 
-/** What Silver remembers between batches (persisted in silver_streams, device_vehicle, driver_map). */
+/** What Silver remembers between batches (persisted in silver_streams and device_vehicle). */
 export interface SilverState {
   streams: Map<string, StreamState>;
   deviceVehicle: Map<string, string>;
-  /** driver id -> pseudonym */
-  drivers: Map<string, string>;
 }
 
 export function emptySilverState(): SilverState {
-  return { streams: new Map(), deviceVehicle: new Map(), drivers: new Map() };
+  return { streams: new Map(), deviceVehicle: new Map() };
 }
+
+/** Prefix of a raw driver id in value_text until resolveDrivers replaces it by the pseudonym. */
+export const DRIVER_MARK = '\u0000driver\u0000';
 
 export interface QualityDelta {
   vehicle: string;
@@ -65,7 +67,6 @@ export interface SilverOutput {
   dirty: Map<string, { vehicle: string; dayMs: number }>;
   touchedStreams: Set<string>;
   touchedDevices: Set<string>;
-  newDrivers: [driverId: string, pseudonym: string][];
   lastBronzeId: number;
   events: number;
 }
@@ -82,7 +83,6 @@ export function emptySilverOutput(): SilverOutput {
     dirty: new Map(),
     touchedStreams: new Set(),
     touchedDevices: new Set(),
-    newDrivers: [],
     lastBronzeId: 0,
     events: 0,
   };
@@ -91,8 +91,25 @@ export function emptySilverOutput(): SilverOutput {
 export interface SilverOptions {
   /** Event times further ahead of the hub receive time than this are quarantined (a wrong clock). */
   maxFutureMs: number;
-  /** A new driver pseudonym (random in production, so it says nothing about the id; injectable for tests). */
-  newPseudonym: (driverId: string) => string;
+}
+
+/** A silver_streams row. */
+export type StreamRowData = [device: string, epoch: string, lane: Lane, vehicle: string, ranges: string, gapsClosed: number, duplicates: number, lastIngestMs: number, lastBronzeId: number, lastLagMs: number | null, maxLagMs: number | null];
+
+/** One Silver transaction's worth of rows and bookkeeping, as plain data. */
+export interface SilverWrite {
+  readings: ColumnBatchData;
+  positions: ColumnBatchData;
+  alerts: ColumnBatchData;
+  statuses: ColumnBatchData;
+  quarantine: QuarantineRow[];
+  quality: QualityDelta[];
+  reasons: { vehicle: string; dayMs: number; reason: QuarantineReason; n: number }[];
+  dirty: { vehicle: string; dayMs: number }[];
+  streams: StreamRowData[];
+  devices: [device: string, vehicle: string][];
+  lastBronzeId: number;
+  events: number;
 }
 
 export interface BronzeBatch {
@@ -141,6 +158,36 @@ export class SilverBuilder {
     private readonly opts: SilverOptions,
     readonly out: SilverOutput = emptySilverOutput(),
   ) {}
+
+  /** Everything to write, as plain data (transferable from a worker thread). */
+  finish(): SilverWrite {
+    const o = this.out;
+    const streams: StreamRowData[] = [];
+    for (const key of o.touchedStreams) {
+      const s = this.state.streams.get(key);
+      if (s === undefined) continue;
+      streams.push([s.device, s.epoch, s.lane, s.vehicle, serialiseSeqState(s.seq), s.seq.gapsClosed, s.duplicates, Number.isFinite(s.lastIngestMs) ? s.lastIngestMs : 0, s.lastBronzeId, s.lastLagMs, s.maxLagMs]);
+    }
+    const devices: [string, string][] = [];
+    for (const d of o.touchedDevices) {
+      const v = this.state.deviceVehicle.get(d);
+      if (v !== undefined) devices.push([d, v]);
+    }
+    return {
+      readings: o.readings.toData(),
+      positions: o.positions.toData(),
+      alerts: o.alerts.toData(),
+      statuses: o.statuses.toData(),
+      quarantine: o.quarantine,
+      quality: [...o.quality.values()],
+      reasons: [...o.reasons.values()],
+      dirty: [...o.dirty.values()],
+      streams,
+      devices,
+      lastBronzeId: o.lastBronzeId,
+      events: o.events,
+    };
+  }
 
   /** Processes one Bronze batch; any problem ends in quarantine, never in an exception. */
   add(b: BronzeBatch): void {
@@ -336,7 +383,7 @@ export class SilverBuilder {
     } else if (typeof value === 'boolean') {
       valueBool = value;
     } else {
-      valueText = spec?.role === 'driver' && value !== '' ? this.pseudonym(value) : value;
+      valueText = spec?.role === 'driver' && value !== '' ? DRIVER_MARK + value : value;
       // Gold carries the last driver of a day over into the next one: that day changes too.
       if (spec?.role === 'driver') this.dirty(r.vehicle, dayOf(r.sensorTime) + DAY_MS);
     }
@@ -355,16 +402,6 @@ export class SilverBuilder {
     t.num(17, i, b.bronzeId);
     this.valid(r.vehicle, r.sensorTime, b.enqueuedMs);
     return r.sensorTime;
-  }
-
-  private pseudonym(driverId: string): string {
-    let p = this.state.drivers.get(driverId);
-    if (p === undefined) {
-      p = this.opts.newPseudonym(driverId);
-      this.state.drivers.set(driverId, p);
-      this.out.newDrivers.push([driverId, p]);
-    }
-    return p;
   }
 
   private learnVehicle(stream: StreamState, vehicle: string): void {
