@@ -3,6 +3,7 @@ import { Pipeline } from './pipeline/pipeline.ts';
 import { EmbeddedHub } from './hub/embedded-hub.ts';
 import type { HubSource } from './hub/hub-source.ts';
 import type { CloudSettings } from './settings.ts';
+import { createCloudApi, listenCloudApi, embeddedDeviceAdmin } from './api/index.ts';
 
 /** What the API and the demo get from a running cloud service. */
 export interface CloudService {
@@ -11,6 +12,8 @@ export interface CloudService {
   readonly hub: HubSource;
   /** Set in embedded mode: the local IoT Hub endpoint (registry, certificates, port). */
   readonly embedded: EmbeddedHub | null;
+  /** Where the API and dashboard listen, e.g. http://127.0.0.1:8080. */
+  readonly apiUrl: string;
   close(): Promise<void>;
 }
 
@@ -36,12 +39,34 @@ export async function startCloudService(settings: CloudSettings, log: Logger): P
     throw err;
   }
   pipeline.start();
+  const { host, port, ...apiSettings } = settings.api;
+  let api;
+  let apiUrl: string;
+  try {
+    api = await createCloudApi({
+      pipeline,
+      hub,
+      dataDir: settings.dataDir,
+      logger: log.child({ component: 'api' }),
+      settings: apiSettings,
+      ...(embedded ? { devices: embeddedDeviceAdmin(embedded), connectedDevices: () => embedded!.connectedDevices() } : {}),
+    });
+    apiUrl = await listenCloudApi(api, { host, port });
+  } catch (err) {
+    await api?.close();
+    await hub.stop();
+    await pipeline.close();
+    throw err;
+  }
   return {
     settings,
     pipeline,
     hub,
     embedded,
+    apiUrl,
     close: async () => {
+      // The API reads the pipeline, the hub writes into it: both stop before the database closes.
+      await api.close();
       await hub.stop();
       await pipeline.close();
     },

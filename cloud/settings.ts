@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HubSettings } from './hub/settings.ts';
 import { PipelineSettingsSchema } from './pipeline/settings.ts';
+import { ApiSettingsSchema } from './api/settings.ts';
 
 const closed = { additionalProperties: false } as const;
 
@@ -23,6 +24,7 @@ export const CloudSettings = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'listen address of the API and dashboard' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        ...ApiSettingsSchema.properties,
       },
       { ...closed, default: {} },
     ),

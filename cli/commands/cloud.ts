@@ -7,6 +7,7 @@ import { loadSettingsFile, validateSettings } from '../../shared/settings/load-s
 import { DEFAULT_MQTTS_PORT } from '../../cloud/hub/settings.ts';
 import { CloudSettings } from '../../cloud/settings.ts';
 import { untilSignal } from '../signals.ts';
+import { registerTokenCommands } from './cloud-token.ts';
 
 const port = (flag: string) => (raw: string): number => {
   const n = Number(raw);
@@ -72,6 +73,7 @@ export function cloudCommand(): Command {
       process.stdout.write(
         [
           `fleetsync cloud: running (${settings.mode} mode), data in ${resolve(settings.dataDir)}`,
+          `  API and dashboard: ${service.apiUrl}/  (a token: fleetsync cloud token create --role operator --data ${settings.dataDir})`,
           ...(hub
             ? [
                 `  IoT Hub endpoint: port ${hub.port} (MQTT over TLS), hub name ${hub.hubName}, gateway host ${hub.gatewayHost}`,
@@ -87,5 +89,6 @@ export function cloudCommand(): Command {
       await service.close();
       process.stdout.write('fleetsync cloud: stopped\n');
     });
+  registerTokenCommands(cloud);
   return cloud;
 }

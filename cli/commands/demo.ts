@@ -1,16 +1,57 @@
 import { Command } from 'commander';
+import { pino } from 'pino';
 import { positiveInt } from '../files.ts';
+import { untilSignal } from '../signals.ts';
+
+interface DemoOpts {
+  trucks: number;
+  speedup: number;
+  data: string;
+  port: number;
+  duration?: number;
+  fresh?: boolean;
+  seed: number;
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the whole system on one machine: cloud, hub endpoint and simulated trucks with their gateways')
     .option('--trucks <n>', 'number of simulated trucks', positiveInt('--trucks'), 10)
     .option('--speedup <x>', 'simulated seconds per real second', positiveInt('--speedup'), 60)
-    .option('--data <dir>', 'data folder', '.data/demo')
+    .option('--data <dir>', 'data folder (reused by the next run unless --fresh)', '.data/demo')
     .option('--port <port>', 'HTTP port of the API and dashboard', positiveInt('--port'), 8080)
-    .option('--duration <seconds>', 'stop after this many real seconds', positiveInt('--duration'))
-    .action(async () => {
-      process.stderr.write('fleetsync demo: the demo is not assembled yet in this version\n');
-      process.exitCode = 1;
+    .option('--duration <seconds>', 'stop after this many real seconds (default: until Ctrl-C)', positiveInt('--duration'))
+    .option('--seed <n>', 'simulation seed', positiveInt('--seed'), 1)
+    .option('--fresh', 'replace the data of an earlier run instead of reusing it')
+    .action(async (o: DemoOpts) => {
+      const say = (line: string): void => void process.stdout.write(`demo: ${line}\n`);
+      const log = pino({ name: 'demo', level: 'warn' }, pino.destination(2));
+      const { startDemo } = await import('../../firmware-sim/demo.ts');
+      const t0 = Date.now();
+      const demo = await startDemo({
+        trucks: o.trucks,
+        speedup: o.speedup,
+        dataDir: o.data,
+        apiPort: o.port,
+        ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+        ...(o.fresh ? { fresh: true } : {}),
+        seed: o.seed,
+        log,
+        say,
+      });
+      say(`running ${o.trucks} trucks at ${o.speedup}x, up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      say(`dashboard: ${demo.apiUrl}/`);
+      say(`operator token: ${demo.operatorToken}`);
+      say(o.duration ? `stopping after ${o.duration} s (Ctrl-C stops earlier)` : 'Ctrl-C stops');
+      const ticker = setInterval(() => {
+        const s = demo.fleet.stats();
+        const b = demo.cloud.pipeline.bronzeStats;
+        say(`sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent}  acked ${s.acked}  bronze batches ${b.stored} (+${b.duplicates} duplicates)`);
+      }, 10_000);
+      await Promise.race([untilSignal(), o.duration ? demo.fleet.finished() : new Promise(() => undefined)]);
+      clearInterval(ticker);
+      say('stopping');
+      await demo.stop();
+      say('stopped');
     });
 }
