@@ -32,7 +32,7 @@ interface SignalSpec {
 const SPECS: [names: string[], spec: SignalSpec][] = [
   [['odometer', 'total_vehicle_distance', 'vehicle_distance'], { role: 'odometer', type: 'number', dimension: 'distance' }],
   [['engine_hours', 'engine_total_hours'], { role: 'engineHours', type: 'number', dimension: 'duration' }],
-  [['fuel_used', 'total_fuel_used'], { role: 'fuelUsed', type: 'number', dimension: 'volume' }],
+  [['fuel_used_total', 'fuel_used', 'total_fuel_used'], { role: 'fuelUsed', type: 'number', dimension: 'volume' }],
   [['fuel_rate'], { role: 'fuelRate', type: 'number', dimension: 'flow' }],
   [['wheel_speed', 'vehicle_speed', 'speed'], { role: 'speed', type: 'number', dimension: 'speed' }],
   [['engine_speed', 'rpm'], { role: 'rpm', type: 'number' }],

@@ -3,7 +3,7 @@
  * reefer signals. Inputs are sorted by (time, seq); so are the outputs.
  *
  * Two kinds of signals: sampled ones (speeds, temperatures, engine speed) repeat while they matter, so a value is
- * trusted for at most holdMaxS; state ones (ignition, door, defrost, setpoint, driver) are sent when they change,
+ * trusted only briefly (holdFor: three typical intervals, at most holdMaxS); state ones (ignition, door, defrost, setpoint, driver) are sent when they change,
  * so a value holds until the next one within the day.
  */
 import { roleOf } from '../signals.ts';

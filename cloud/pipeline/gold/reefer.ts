@@ -1,12 +1,13 @@
 /**
- * Reefer compliance for one vehicle-day. Each temperature reading holds for at most holdMaxS; the setpoint, defrost
- * and door states hold until their next reading within the day. Monitoring is suspended while defrost is on and defrostGraceS after.
+ * Reefer compliance for one vehicle-day. Each temperature reading holds until the next one, at most three typical
+ * intervals of its signal and never more than holdMaxS (holdFor); the setpoint, defrost and door states hold until
+ * their next reading within the day. Monitoring is suspended while defrost is on and defrostGraceS after.
  * Out of range: any reefer temperature differs from the setpoint by more than toleranceC. An excursion is a
  * continuous out-of-range stretch of at least excursionMinS. Door-open time: the door signal held true.
  */
 import type { DaySeries } from './day-series.ts';
 import type { GoldSettings } from './gold-settings.ts';
-import { durationWhere, intervalsWhere, type Sample, type Series } from './step-series.ts';
+import { durationWhere, holdFor, intervalsWhere, type Sample, type Series } from './step-series.ts';
 import type { ReeferRow } from './types.ts';
 
 const FOREVER = Number.MAX_SAFE_INTEGER;
@@ -34,7 +35,7 @@ export function computeReefer(series: DaySeries, dayStart: number, dayEnd: numbe
   const all: Series<number | boolean>[] = [
     { samples: series.setpoint, maxHoldMs: FOREVER },
     suspended,
-    ...temps.map((samples) => ({ samples, maxHoldMs: holdMs })),
+    ...temps.map((samples) => ({ samples, maxHoldMs: holdFor(samples, holdMs) })),
   ];
   const monitored = (v: readonly (number | boolean | undefined)[]): boolean => {
     if (typeof v[0] !== 'number' || v[1] === true) return false;

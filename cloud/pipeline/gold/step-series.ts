@@ -112,3 +112,21 @@ export function valueAt<T>(samples: Sample<T>[], t: number): T | undefined {
   }
   return lo > 0 ? samples[lo - 1]!.v : undefined;
 }
+
+/**
+ * How long a sampled value is trusted: until the next sample, but at most three typical intervals of its series
+ * (the median gap of the day), so that a signal that stops (engine speed after the engine is switched off) stops
+ * counting within seconds, and never more than `capMs`.
+ */
+export function holdFor<V>(samples: Sample<V>[], capMs: number): number {
+  if (samples.length < 2) return capMs;
+  const gaps: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const g = samples[i]!.t - samples[i - 1]!.t;
+    if (g > 0) gaps.push(g);
+  }
+  if (gaps.length === 0) return capMs;
+  gaps.sort((a, b) => a - b);
+  const median = gaps[gaps.length >> 1]!;
+  return Math.min(capMs, Math.max(1000, 3 * median));
+}

@@ -53,6 +53,17 @@ describe('trip detection (Traccar rules)', () => {
   });
 });
 
+describe('engine state from engine speed', () => {
+  it('stops counting idle within three sample intervals of the engine falling silent', () => {
+    // Engine speed and a standing position every second from 10:00:00 to 10:09:59; then nothing but positions.
+    const readings = Array.from({ length: 600 }, (_, i) => num(at(10, 0, i), 'engine_speed', 650));
+    const positions = Array.from({ length: 1200 }, (_, i) => pos(at(10, 0, i), 50, 0));
+    const out = computeVehicleDay({ dayStart: D, positions, readings, driverAtStart: undefined, alerts: [] }, S);
+    // 600 samples 1 s apart: each holds for 3 s at most, so the last (10:09:59) counts until 10:10:02 -> 603 s
+    expect(out.daily!.idleS).toBe(603);
+  });
+});
+
 describe('reefer compliance', () => {
   it('suspends monitoring during defrost and for 15 minutes after it', () => {
     const readings = [

@@ -6,7 +6,7 @@ import { buildDaySeries, counterDelta, type DaySeries } from './day-series.ts';
 import { haversineM } from './geo.ts';
 import { DAY_MS, type GoldSettings } from './gold-settings.ts';
 import { computeReefer } from './reefer.ts';
-import { durationWhere, valueAt, type Sample, type Series } from './step-series.ts';
+import { durationWhere, holdFor, valueAt, type Sample, type Series } from './step-series.ts';
 import { detectStops, detectTrips } from './trips.ts';
 import type {
   DriverSafetyRow,
@@ -48,8 +48,8 @@ export function computeVehicleDay(input: VehicleDayInput, s: GoldSettings): Vehi
   const series = buildDaySeries(positions, readings);
   const holdMs = s.holdMaxS * 1000;
   const motion = s.motionSpeedKmh;
-  const engine: Series<boolean> = { samples: series.engine, maxHoldMs: series.engineFromIgnition ? FOREVER : holdMs };
-  const speed: Series<number> = { samples: series.speed, maxHoldMs: holdMs };
+  const engine: Series<boolean> = { samples: series.engine, maxHoldMs: series.engineFromIgnition ? FOREVER : holdFor(series.engine, holdMs) };
+  const speed: Series<number> = { samples: series.speed, maxHoldMs: holdFor(series.speed, holdMs) };
   const idleIn = (from: number, to: number): number =>
     durationWhere(from, to, [engine, speed] as const, ([on, v]) => on === true && v !== undefined && v <= motion) / 1000;
   const engineOnIn = (from: number, to: number): number =>
@@ -136,7 +136,7 @@ function computeDaily(
   const distanceKm = odo !== null ? odo : gpsM / 1000;
   const source = odo !== null ? 'odometer' : input.positions.length > 1 ? 'gps' : 'none';
   const hours = counterDelta(series.engineHours) ?? (series.engine.length ? engineOnS / 3600 : null);
-  const fuel = counterDelta(series.fuelUsed) ?? integrateRate(series.fuelRate, input.dayStart, input.dayStart + DAY_MS, s.holdMaxS * 1000);
+  const fuel = counterDelta(series.fuelUsed) ?? integrateRate(series.fuelRate, input.dayStart, input.dayStart + DAY_MS, holdFor(series.fuelRate, s.holdMaxS * 1000));
   const movingS = trips.reduce((acc, t) => acc + t.durationS, 0);
   const tripKm = trips.reduce((acc, t) => acc + t.distanceKm, 0);
   let maxSpeed: number | null = null;
