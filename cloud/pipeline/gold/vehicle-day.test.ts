@@ -59,8 +59,8 @@ describe('engine state from engine speed', () => {
     const readings = Array.from({ length: 600 }, (_, i) => num(at(10, 0, i), 'engine_speed', 650));
     const positions = Array.from({ length: 1200 }, (_, i) => pos(at(10, 0, i), 50, 0));
     const out = computeVehicleDay({ dayStart: D, positions, readings, driverAtStart: undefined, alerts: [] }, S);
-    // 600 samples 1 s apart: each holds for 3 s at most, so the last (10:09:59) counts until 10:10:02 -> 603 s
-    expect(out.daily!.idleS).toBe(603);
+    // Samples 1 s apart hold for 3 s at most: the last one (10:09:59) counts until 10:10:02, 602 s after 10:00:00
+    expect(out.daily!.idleS).toBe(602);
   });
 });
 
