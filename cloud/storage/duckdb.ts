@@ -3,7 +3,7 @@
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 export const DB_FILE = 'pipeline.duckdb';
 export const EXTENSION_DIR = 'duckdb-extensions';
@@ -51,37 +51,6 @@ export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise
     }
     throw err;
   }
-}
-
-/** Row objects with DuckDB values converted to plain JS (BIGINT -> bigint, DATE -> DuckDBDateValue, ...). */
-export async function queryRows(
-  conn: DuckDBConnection,
-  sql: string,
-  params?: DuckDBValue[] | Record<string, DuckDBValue>,
-): Promise<Record<string, DuckDBValue>[]> {
-  const reader = await conn.runAndReadAll(sql, params);
-  return reader.getRowObjects();
-}
-
-/** Row objects with JSON-friendly values: BIGINT as number when safe (else string), DATE as 'YYYY-MM-DD'. */
-export async function queryJson(
-  conn: DuckDBConnection,
-  sql: string,
-  params?: DuckDBValue[] | Record<string, DuckDBValue>,
-): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(sql, params);
-  return reader.getRowObjectsJS().map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) out[k] = toPlain(v);
-    return out;
-  });
-}
-
-function toPlain(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof Date) return v.toISOString().slice(0, 10) === v.toISOString().slice(0, 10) ? v.toISOString() : v;
-  if (Array.isArray(v)) return v.map(toPlain);
-  return v;
 }
 
 /** SQL string literal (for identifiers and paths in statements that cannot take parameters, e.g. COPY). */
