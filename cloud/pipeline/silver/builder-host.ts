@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Lane } from '../../../shared/contracts/types.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
 import { parseSeqState } from './seq-tracker.ts';
-import { emptySilverState, SilverBuilder, type BronzeBatch, type SilverOptions, type SilverState, type SilverWrite, type StreamRowData } from './to-silver.ts';
+import { emptySilverOutput, emptySilverState, expectedEvents, SilverBuilder, type BronzeBatch, type SilverOptions, type SilverState, type SilverWrite, type StreamRowData } from './to-silver.ts';
 
 export interface SilverSnapshot {
   streams: StreamRowData[];
@@ -52,7 +52,7 @@ export class InlineBuilder implements BuilderHost {
   }
 
   async build(batches: BronzeBatch[]): Promise<SilverWrite> {
-    const b = new SilverBuilder(this.state, this.opts);
+    const b = new SilverBuilder(this.state, this.opts, emptySilverOutput(expectedEvents(batches)));
     for (const x of batches) b.add(x);
     return b.finish();
   }

@@ -110,7 +110,7 @@ export class SilverProcessor {
     let lastId = after;
     for (const [id, device, enqueued, body, count] of rows) {
       lastId = Number(id);
-      batches.push({ bronzeId: lastId, deviceId: String(device), enqueuedMs: Number(enqueued), body: (body as DuckDBBlobValue).bytes });
+      batches.push({ bronzeId: lastId, deviceId: String(device), enqueuedMs: Number(enqueued), body: (body as DuckDBBlobValue).bytes, eventCount: Number(count) });
       events += Number(count);
       if (events >= this.opts.maxEventsPerTransaction) break;
     }

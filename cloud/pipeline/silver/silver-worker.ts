@@ -1,7 +1,7 @@
 /** The Silver builder's worker thread: holds the Silver state and turns Bronze batches into SilverWrites. */
 import { parentPort } from 'node:worker_threads';
 import { stateFromSnapshot, type WorkerReply, type WorkerRequest } from './builder-host.ts';
-import { emptySilverState, SilverBuilder, type SilverOptions, type SilverState, type SilverWrite } from './to-silver.ts';
+import { emptySilverOutput, emptySilverState, expectedEvents, SilverBuilder, type SilverOptions, type SilverState, type SilverWrite } from './to-silver.ts';
 
 let state: SilverState = emptySilverState();
 let opts: SilverOptions = { maxFutureMs: 86_400_000 };
@@ -25,7 +25,7 @@ parentPort!.on('message', (m: WorkerRequest) => {
       opts = m.opts;
       reply = { id: m.id, ok: true };
     } else {
-      const b = new SilverBuilder(state, opts);
+      const b = new SilverBuilder(state, opts, emptySilverOutput(expectedEvents(m.batches)));
       for (const x of m.batches) b.add(x);
       const write = b.finish();
       transfer = transferables(write);

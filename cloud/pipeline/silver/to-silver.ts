@@ -71,10 +71,11 @@ export interface SilverOutput {
   events: number;
 }
 
-export function emptySilverOutput(): SilverOutput {
+/** `expectedEvents` sizes the column buffers up front (Bronze knows each batch's event count). */
+export function emptySilverOutput(expectedEvents = 4096): SilverOutput {
   return {
-    readings: new ColumnBatch(SILVER_READINGS),
-    positions: new ColumnBatch(SILVER_POSITIONS, 1024),
+    readings: new ColumnBatch(SILVER_READINGS, Math.max(1024, expectedEvents)),
+    positions: new ColumnBatch(SILVER_POSITIONS, Math.max(1024, expectedEvents >> 2)),
     alerts: new ColumnBatch(SILVER_ALERTS, 64),
     statuses: new ColumnBatch(SILVER_STATUS, 64),
     quarantine: [],
@@ -117,6 +118,14 @@ export interface BronzeBatch {
   deviceId: string;
   enqueuedMs: number;
   body: Uint8Array;
+  /** From the envelope, when Bronze could read it (sizes buffers only). */
+  eventCount?: number;
+}
+
+export function expectedEvents(batches: readonly BronzeBatch[]): number {
+  let n = 0;
+  for (const b of batches) n += b.eventCount ?? 0;
+  return n;
 }
 
 const MAX_RAW_JSON = 16_384;

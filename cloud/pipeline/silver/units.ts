@@ -49,8 +49,19 @@ const CONVERSIONS: ReadonlyMap<string, Conversion> = new Map<string, Conversion>
   ).flatMap(([names, dimension, canonical, convert]) => names.map((n) => [n, { dimension, canonical, convert }] as const)),
 );
 
+// Units as sent repeat endlessly: remember each spelling's conversion (or its absence) once.
+const seen = new Map<string, Conversion | null>();
+function conversionOf(unit: string): Conversion | null {
+  let c = seen.get(unit);
+  if (c === undefined) {
+    c = CONVERSIONS.get(unit.trim().toLowerCase()) ?? null;
+    if (seen.size < 10_000) seen.set(unit, c);
+  }
+  return c;
+}
+
 export function dimensionOf(unit: string): Dimension | undefined {
-  return CONVERSIONS.get(unit.trim().toLowerCase())?.dimension;
+  return conversionOf(unit)?.dimension;
 }
 
 export interface Normalised {
@@ -62,8 +73,8 @@ export interface Normalised {
 
 /** Converts a numeric value into the canonical unit of its dimension; unknown units pass through. */
 export function normaliseNumber(value: number, unit: string): Normalised {
-  const conv = CONVERSIONS.get(unit.trim().toLowerCase());
-  if (conv === undefined) return { value, unit, fromUnit: null };
+  const conv = conversionOf(unit);
+  if (conv === null) return { value, unit, fromUnit: null };
   const out = conv.convert(value);
   return { value: out, unit: conv.canonical, fromUnit: unit === conv.canonical ? null : unit };
 }
