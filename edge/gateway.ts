@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { AlertV2, ConnectivityState } from '../shared/contracts/types.ts';
@@ -16,7 +16,7 @@ import { HubConnection } from './uplink/hub-connection.ts';
 import { Forwarder, type ForwarderSettings } from './uplink/forwarder.ts';
 import { applyDesired, combinedKillSwitch, mergePatch, EMPTY_REMOTE_CONFIG, type RemoteConfig } from './remote-config.ts';
 import { laneStatuses, reportDue, reportedSync, statusEvent } from './sync-status.ts';
-import { writeFileAtomic, readJsonIfExists } from './atomic-file.ts';
+import { writeFileAtomicSync } from '../shared/fs/locked-file.ts';
 
 export interface Gateway {
   readonly settings: GatewaySettings;
@@ -57,7 +57,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
   journal.on('fault', (err: Error) => log.error({ err: err.message }, 'journal write failed; reopening'));
 
   let localRules = loadLocalRules(settings);
-  const persisted = readJsonIfExists<RemoteConfig>(remotePath);
+  const persisted = existsSync(remotePath) ? (JSON.parse(readFileSync(remotePath, 'utf8')) as RemoteConfig) : undefined;
   let remote: RemoteConfig = persisted ?? EMPTY_REMOTE_CONFIG;
   let remoteErrors: string[] = [];
   const engine = createAlertEngine(remote.rules ?? localRules, { vehicles: [settings.vehicle] });
@@ -134,7 +134,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     }
     emit(engine.setKillSwitch(combinedKillSwitch(settings.alerts.killSwitch, remote.killSwitch), ruleNow()));
     forwarder?.update(forwarderSettings());
-    writeFileAtomic(remotePath, JSON.stringify(remote));
+    writeFileAtomicSync(remotePath, JSON.stringify(remote));
     lastReport = null; // report the outcome promptly
   };
 

@@ -4,13 +4,13 @@
  * changed by another process (`fleetsync cloud token create` while the service runs): the store notices a changed
  * file and reloads it, so new and revoked tokens take effect within `reloadEveryMs`.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ROLES, type Role } from './roles.ts';
+import { FileLockedError, withFileLock, writeFileAtomic } from '../../shared/fs/locked-file.ts';
 
 export const TOKEN_PREFIX = 'fst_';
 const TOKEN_RE = /^fst_[A-Za-z0-9_-]{43}$/;
@@ -78,47 +78,14 @@ async function readTokenFile(file: string): Promise<TokenFile> {
   return raw;
 }
 
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
-
-async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    // A writer that died holding the lock must not lock everyone out for good.
-    const st = await stat(lock).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-      await unlink(lock).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) throw new TokenStoreError('LOCKED', `token file is locked by another writer (${lock})`);
-    await sleep(15);
-  }
+/** The shared lock's timeout, reported with this store's error code. */
+async function lockedOrCoded<T>(file: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
-  } finally {
-    await unlink(lock).catch(() => undefined);
+    return await withFileLock(file, fn);
+  } catch (err) {
+    if (err instanceof FileLockedError) throw new TokenStoreError('LOCKED', err.message);
+    throw err;
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
 }
 
 export interface TokenStoreOptions {
@@ -177,10 +144,10 @@ export class TokenStore {
   }
 
   private async update<T>(change: (doc: TokenFile) => T): Promise<T> {
-    return withLock(this.file, async () => {
+    return lockedOrCoded(this.file, async () => {
       const doc = await readTokenFile(this.file);
       const out = change(doc);
-      await writeAtomically(this.file, `${JSON.stringify(doc, null, 2)}\n`);
+      await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`);
       await this.reload();
       return out;
     });

@@ -5,9 +5,9 @@
  * create it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { FileLockedError, withFileLock, writeFileAtomic } from '../../shared/fs/locked-file.ts';
 
 export interface DeviceRecord {
   deviceId: string;
@@ -86,65 +86,22 @@ export async function readRegistry(file: string): Promise<RegistryDoc | undefine
   return validateRegistryDoc(raw, file);
 }
 
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
-
-async function acquireLock(lockFile: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const fh = await open(lockFile, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return async () => {
-        await unlink(lockFile).catch(() => undefined);
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    // A writer that died holding the lock must not block the registry forever.
-    const st = await stat(lockFile).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-      await unlink(lockFile).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) throw new RegistryError('LOCKED', `registry is locked by another writer (${lockFile})`);
-    await sleep(15);
-  }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
 /**
  * Read-modify-write under the lock. `change` may throw a RegistryError to abort without writing.
  * When the file does not exist it starts from an empty registry named `hubName`.
  */
 export async function updateRegistry<T>(file: string, hubName: string, change: (doc: RegistryDoc) => T): Promise<T> {
   await mkdir(dirname(file), { recursive: true });
-  const release = await acquireLock(`${file}.lock`);
   try {
-    const doc = (await readRegistry(file)) ?? emptyRegistry(hubName);
-    const result = change(doc);
-    await writeAtomically(file, `${JSON.stringify(doc, null, 2)}\n`);
-    return result;
-  } finally {
-    await release();
+    return await withFileLock(file, async () => {
+      const doc = (await readRegistry(file)) ?? emptyRegistry(hubName);
+      const result = change(doc);
+      await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+      return result;
+    });
+  } catch (err) {
+    if (err instanceof FileLockedError) throw new RegistryError('LOCKED', err.message);
+    throw err;
   }
 }
 
