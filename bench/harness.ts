@@ -16,6 +16,25 @@ export interface BenchRow {
   /** Computed from the medians by the suite's `check`, if any. */
   higherIsBetter?: boolean;
   note?: string;
+  /**
+   * Set when the figure could not be measured on this machine (e.g. a missing program); the reason is printed and
+   * the row is reported as skipped instead of with a value.
+   */
+  skipped?: string;
+  /** A point of a chart the runner draws into docs/bench-<chart>.svg from the medians. */
+  plot?: PlotPoint;
+}
+
+export interface PlotPoint {
+  /** File name part and identity of the chart, e.g. "scaling-silver". */
+  chart: string;
+  /** Chart title. */
+  title: string;
+  /** Work done, in `xLabel` units (plotted on a log axis). */
+  x: number;
+  xLabel: string;
+  /** The line this point belongs to, e.g. "measured" or "linear from 1x". */
+  series: string;
 }
 
 export interface BenchOptions {
@@ -27,4 +46,6 @@ export interface BenchSuite {
   run(opts: BenchOptions): Promise<BenchRow[]>;
   /** Given median rows, says whether each target was met (keyed by row name). */
   check?(rows: BenchRow[]): Record<string, boolean>;
+  /** At most this many repetitions, whatever --runs says (suites whose one run already takes minutes). */
+  maxRuns?: number;
 }
