@@ -5,6 +5,7 @@ import { journalSuite } from './journal.ts';
 import { alertEvalSuite } from './alert-eval.ts';
 import { hubIngestSuite } from './hub-ingest.ts';
 import { pipelineSuite } from './pipeline.ts';
+import { scalingSuite } from './scaling.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite, pipelineSuite];
+export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite, pipelineSuite, scalingSuite];
