@@ -12,6 +12,8 @@ export interface TruckGateway {
   process: GatewayProcess;
   link: LinkProxy;
   brokerUrl: string;
+  /** `http://127.0.0.1:<port>` of the gateway's /metrics and /healthz (changes after a power cut). */
+  readonly statusUrl: string;
 }
 
 export interface FleetGatewaysOptions {
@@ -21,6 +23,9 @@ export interface FleetGatewaysOptions {
   hub: EmbeddedHub;
   /** Extra gateway settings merged into every truck's (e.g. uplink batching, log level). */
   overrides?: Record<string, unknown>;
+  /** Gateways starting at once (each is a Node process that loads the whole gateway). */
+  startConcurrency?: number;
+  startTimeoutMs?: number;
   onLog?: (vehicle: string, line: string) => void;
   onEvent?: (vehicle: string, what: string) => void;
 }
@@ -33,21 +38,56 @@ export interface FleetGateways {
   stop(): Promise<void>;
 }
 
+/** Runs `fn` over `items` with at most `n` at a time; settles every call even when some fail. */
+async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await fn(items[i]!) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+  return out;
+}
+
 /**
  * Starts one real gateway process per truck. The gateway's device identity is the vehicle id, registered in the hub
  * (reused when it exists), and it reaches the hub through a loopback link proxy the scenarios switch off and on.
- * Rules run on the sensors' clock, because the simulation runs faster than real time.
+ * Rules run on the sensors' clock, because the simulation runs faster than real time. If any gateway fails to
+ * start, the ones that did are stopped again before the error is thrown.
  */
 export async function startFleetGateways(opts: FleetGatewaysOptions): Promise<FleetGateways> {
-  const gateways = new Map<string, TruckGateway>();
-  const start = async (truck: Truck): Promise<void> => {
+  const over = opts.overrides ?? {};
+  // The registry file takes one writer at a time: register one after the other, not all at once.
+  const connection = new Map<string, string>();
+  const links = new Map<string, LinkProxy>();
+  const closeLinks = async (): Promise<void> => {
+    await Promise.all([...links.values()].map((l) => l.close()));
+  };
+  try {
+    for (const truck of opts.trucks) {
+      if (!(await opts.hub.registry.get(truck.vehicle))) await opts.hub.registry.add(truck.vehicle);
+      const link = await startLinkProxy({ host: '127.0.0.1', port: opts.hub.port });
+      links.set(truck.vehicle, link);
+      connection.set(truck.vehicle, await opts.hub.connectionString(truck.vehicle, 'primary', `localhost:${link.port}`));
+    }
+  } catch (err) {
+    await closeLinks();
+    throw err;
+  }
+
+  const start = async (truck: Truck): Promise<TruckGateway> => {
     const vehicle = truck.vehicle;
-    if (!(await opts.hub.registry.get(vehicle))) await opts.hub.registry.add(vehicle);
-    const link = await startLinkProxy({ host: '127.0.0.1', port: opts.hub.port });
+    const link = links.get(vehicle)!;
     const sensors = await Promise.all(
       truck.credentials().map(async (c) => ({ id: c.sensor, username: c.username, passwordHash: await hashPassword(c.password) })),
     );
-    const over = opts.overrides ?? {};
     const settings = {
       ...over,
       gatewayId: vehicle,
@@ -58,7 +98,7 @@ export async function startFleetGateways(opts: FleetGatewaysOptions): Promise<Fl
       sensors,
       uplink: {
         ...((over.uplink as object | undefined) ?? {}),
-        connectionString: await opts.hub.connectionString(vehicle, 'primary', `localhost:${link.port}`),
+        connectionString: connection.get(vehicle)!,
         caFile: opts.hub.caFile,
       },
       alerts: { clock: 'sensor', ...((over.alerts as object | undefined) ?? {}) },
@@ -68,40 +108,88 @@ export async function startFleetGateways(opts: FleetGatewaysOptions): Promise<Fl
       truckId: vehicle,
       settings,
       dir: join(opts.dataDir, vehicle),
+      ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
       ...(opts.onLog ? { onLog: (line: string) => opts.onLog!(vehicle, line) } : {}),
+      onUnexpectedExit: (code, signal, stderr) => opts.onEvent?.(vehicle, `gateway exited unexpectedly (${code ?? signal})${stderr ? `: ${stderr}` : ''}`),
     });
-    gateways.set(vehicle, { vehicle, process: proc, link, brokerUrl: `mqtt://127.0.0.1:${proc.ports.mqtt}` });
+    return {
+      vehicle,
+      process: proc,
+      link,
+      brokerUrl: `mqtt://127.0.0.1:${proc.ports.mqtt}`,
+      get statusUrl() {
+        return `http://127.0.0.1:${proc.ports.http}`;
+      },
+    };
   };
-  await Promise.all(opts.trucks.map(start));
+
+  const gateways = new Map<string, TruckGateway>();
+  const results = await pool(opts.trucks, opts.startConcurrency ?? 4, start);
+  for (const r of results) if (r.status === 'fulfilled') gateways.set(r.value.vehicle, r.value);
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...gateways.values()].map((g) => g.process.stop()));
+    await closeLinks();
+  };
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length > 0) {
+    await stopAll();
+    const first = failed[0]!.reason as Error;
+    throw new Error(`${failed.length} of ${opts.trucks.length} gateway(s) did not start: ${first.message}`, { cause: first });
+  }
 
   const of = (truck: Truck): TruckGateway => {
     const g = gateways.get(truck.vehicle);
     if (!g) throw new Error(`no gateway for ${truck.vehicle}`);
     return g;
   };
-  const note = (truck: Truck, what: string): void => opts.onEvent?.(truck.vehicle, what);
+  const note = (truck: Truck, what: string): void => {
+    opts.onEvent?.(truck.vehicle, what);
+  };
+  // Hooks are not awaited by the clock: a restart must wait for the kill before it of the same truck.
+  const chains = new Map<string, Promise<unknown>>();
+  let stopping = false;
+  const inOrder = (truck: Truck, fn: () => Promise<void>): Promise<void> => {
+    const guarded = async (): Promise<void> => {
+      if (!stopping) await fn();
+    };
+    const run = (chains.get(truck.vehicle) ?? Promise.resolve()).then(guarded, guarded);
+    chains.set(truck.vehicle, run.catch(() => undefined));
+    return run;
+  };
   return {
     gateways,
     brokerUrl: (truck) => of(truck).brokerUrl,
     hooks: {
-      onUplinkCut: (truck) => (of(truck).link.set({ mode: 'refused' }), note(truck, 'uplink cut (dead zone)')),
-      onUplinkRestore: (truck) => (of(truck).link.set({ mode: 'up' }), note(truck, 'uplink back')),
-      onPowerCut: async (truck) => {
-        await of(truck).process.kill9();
-        note(truck, 'power cut: gateway killed');
+      onUplinkCut: (truck) => {
+        of(truck).link.set({ mode: 'refused' });
+        note(truck, 'uplink cut (dead zone)');
       },
-      onPowerRestore: async (truck) => {
-        await of(truck).process.restart();
-        note(truck, 'power back: gateway restarted');
+      onUplinkRestore: (truck) => {
+        of(truck).link.set({ mode: 'up' });
+        note(truck, 'uplink back');
       },
-      onDepotWifi: (truck) => (of(truck).link.set({ mode: 'up' }), note(truck, 'depot Wi-Fi')),
-      onDepotWifiEnd: (truck) => note(truck, 'left depot Wi-Fi'),
+      onPowerCut: (truck) =>
+        inOrder(truck, async () => {
+          await of(truck).process.kill9();
+          note(truck, 'power cut: gateway killed');
+        }),
+      onPowerRestore: (truck) =>
+        inOrder(truck, async () => {
+          await of(truck).process.restart();
+          note(truck, 'power back: gateway restarted');
+        }),
+      onDepotWifi: (truck) => {
+        of(truck).link.set({ mode: 'up' });
+        note(truck, 'depot Wi-Fi');
+      },
+      onDepotWifiEnd: (truck) => {
+        note(truck, 'left depot Wi-Fi');
+      },
     },
     stop: async () => {
-      await Promise.all([...gateways.values()].map(async (g) => {
-        await g.process.stop();
-        await g.link.close();
-      }));
+      stopping = true;
+      await Promise.all(chains.values());
+      await stopAll();
     },
   };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-const BIN = fileURLToPath(new URL('../cli/fleetsync.js', import.meta.url));
+/** `fleetsync gateway --config <file>`, stopped by itself when this process dies (see gateway-child.js). */
+const CHILD = fileURLToPath(new URL('./gateway-child.js', import.meta.url));
 
 export interface GatewayPorts {
   mqtt: number;
@@ -17,12 +18,16 @@ export interface GatewayProcess {
   readonly configFile: string;
   readonly ports: GatewayPorts;
   readonly running: boolean;
+  /** Process id while running (for CPU and memory readings), null otherwise. */
+  readonly pid: number | null;
+  /** Starts, counting the first. */
+  readonly starts: number;
   /** Power cut: SIGKILL, no chance to flush. */
   kill9(): Promise<void>;
   /** Starts it again on the same data folder and settings; the sensor port stays the same. */
   restart(): Promise<GatewayPorts>;
-  /** SIGTERM and wait for a clean exit. */
-  stop(): Promise<void>;
+  /** SIGTERM and wait for a clean exit (SIGKILL after `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export interface GatewayProcessOptions {
@@ -32,8 +37,25 @@ export interface GatewayProcessOptions {
   dir: string;
   /** Receives the process's log lines (JSON, pino). */
   onLog?: (line: string) => void;
+  /** Called when the process ends without being asked to (a crash). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, stderrTail: string) => void;
   startTimeoutMs?: number;
 }
+
+// Children still running when this process exits are killed: a simulation must not leave gateways behind.
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
+const isRunning = (c: ChildProcess | null): c is ChildProcess => c !== null && c.exitCode === null && c.signalCode === null;
 
 export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<GatewayProcess> {
   mkdirSync(opts.dir, { recursive: true });
@@ -41,26 +63,43 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
   let settings = opts.settings;
   writeFileSync(configFile, JSON.stringify(settings, null, 2));
   let child: ChildProcess | null = null;
-  let exited: Promise<number | null> = Promise.resolve(null);
+  let exited: Promise<void> = Promise.resolve();
   let ports: GatewayPorts = { mqtt: 0, http: 0 };
+  let starts = 0;
+  /** The exit of the current child was asked for (kill9, stop). */
+  let expected = false;
+  const timeoutMs = opts.startTimeoutMs ?? 60_000;
 
   const launch = (): Promise<GatewayPorts> =>
     new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, [BIN, 'gateway', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      expected = false;
+      starts++;
+      // stdin is an IPC channel: the child stops when it closes (this process died).
+      const proc = spawn(process.execPath, [CHILD, configFile], { stdio: ['ipc', 'pipe', 'pipe'] });
       child = proc;
-      exited = new Promise((r) => proc.once('exit', (code) => r(code)));
-      const timer = setTimeout(() => reject(new Error(`gateway ${opts.truckId} did not start within ${opts.startTimeoutMs ?? 30_000} ms`)), opts.startTimeoutMs ?? 30_000);
+      track(proc);
+      proc.channel?.unref();
+      let started = false;
       let stderr = '';
       proc.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`gateway ${opts.truckId} exited with ${code} before starting: ${stderr.trim()}`));
-      });
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        reject(new Error(`gateway ${opts.truckId} did not start within ${timeoutMs} ms: ${stderr.trim().slice(-500)}`));
+      }, timeoutMs);
+      exited = new Promise((r) =>
+        proc.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          if (!started) reject(new Error(`gateway ${opts.truckId} exited with ${code ?? signal} before starting: ${stderr.trim().slice(-500)}`));
+          else if (!expected) opts.onUnexpectedExit?.(code, signal, stderr.trim().slice(-500));
+          r();
+        }),
+      );
       createInterface({ input: proc.stdout! }).on('line', (line) => {
         opts.onLog?.(line);
-        if (!line.includes('"gateway started"')) return;
+        if (started || !line.includes('"gateway started"')) return;
         try {
           const p = (JSON.parse(line) as { ports: { mqtt: number; http: number } }).ports;
+          started = true;
           clearTimeout(timer);
           resolve({ mqtt: p.mqtt, http: p.http });
         } catch {
@@ -81,21 +120,33 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
       return ports;
     },
     get running() {
-      return child !== null && child.exitCode === null && child.signalCode === null;
+      return isRunning(child);
+    },
+    get pid() {
+      return isRunning(child) ? (child.pid ?? null) : null;
+    },
+    get starts() {
+      return starts;
     },
     kill9: async () => {
-      child?.kill('SIGKILL');
+      if (!isRunning(child)) return;
+      expected = true;
+      child.kill('SIGKILL');
       await exited;
     },
     restart: async () => {
+      if (isRunning(child)) throw new Error(`gateway ${opts.truckId} is still running`);
       ports = await launch();
       return ports;
     },
-    stop: async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+    stop: async (stopTimeoutMs = 15_000) => {
+      if (!isRunning(child)) return;
+      const c = child;
+      expected = true;
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), stopTimeoutMs);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -73,8 +73,9 @@ export function runTruckSensors(
       const out = truck.step(Math.min(simNow - truck.now, TICK_MS));
       for (const n of out.hooks) {
         try {
-          const r = callHook(hooks, truck, n);
-          if (r) r.catch((err: unknown) => onHookError(err, n));
+          const r: unknown = callHook(hooks, truck, n);
+          // A hook written as an expression may return anything; only a promise can fail later.
+          if (r instanceof Promise) r.catch((err: unknown) => onHookError(err, n));
         } catch (err) {
           onHookError(err, n);
         }
