@@ -2,6 +2,13 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { positiveInt } from '../files.ts';
 import { untilSignal } from '../signals.ts';
+import { UsageError } from '../usage-error.ts';
+
+const port = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a port number (0 picks a free one), got '${raw}'`);
+  return n;
+};
 
 interface DemoOpts {
   trucks: number;
@@ -19,7 +26,7 @@ export function demoCommand(): Command {
     .option('--trucks <n>', 'number of simulated trucks', positiveInt('--trucks'), 10)
     .option('--speedup <x>', 'simulated seconds per real second', positiveInt('--speedup'), 60)
     .option('--data <dir>', 'data folder (reused by the next run unless --fresh)', '.data/demo')
-    .option('--port <port>', 'HTTP port of the API and dashboard', positiveInt('--port'), 8080)
+    .option('--port <port>', 'HTTP port of the API and dashboard (0: any free port)', port, 8080)
     .option('--duration <seconds>', 'stop after this many real seconds (default: until Ctrl-C)', positiveInt('--duration'))
     .option('--seed <n>', 'simulation seed', positiveInt('--seed'), 1)
     .option('--fresh', 'replace the data of an earlier run instead of reusing it')
@@ -46,7 +53,11 @@ export function demoCommand(): Command {
       const ticker = setInterval(() => {
         const s = demo.fleet.stats();
         const b = demo.cloud.pipeline.bronzeStats;
-        say(`sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent}  acked ${s.acked}  bronze batches ${b.stored} (+${b.duplicates} duplicates)`);
+        const lag = s.lagMs > 60_000 ? `  (clock ${Math.round(s.lagMs / 60_000)} sim min behind)` : '';
+        say(
+          `sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent}  acked ${s.acked}  ` +
+            `bronze batches ${b.stored} (+${b.duplicates} duplicates)  vehicles syncing ${demo.milestones.syncing}/${o.trucks}${lag}`,
+        );
       }, 10_000);
       await Promise.race([untilSignal(), o.duration ? demo.fleet.finished() : new Promise(() => undefined)]);
       clearInterval(ticker);
