@@ -224,6 +224,7 @@ export async function queryPipelineFile<T>(dataDir: string, fn: (q: (sql: string
 
 export interface CloudProcess {
   child: ChildProcess;
+  dataDir: string;
   port: number;
   caFile: string;
   stderr(): string;
@@ -264,6 +265,7 @@ export async function spawnCloud(dataDir: string, port = 0, extraArgs: string[] 
   const ca = /CA certificate:\s+(\S+)/.exec(out);
   return {
     child,
+    dataDir,
     port: Number(listened?.[1]),
     caFile: ca?.[1] ?? '',
     stderr: () => err,

@@ -1,7 +1,7 @@
 /**
  * A full gateway (in this process) whose uplink goes through firmware-sim's link proxy to the embedded hub, while
  * sensors publish numbered QoS 1 readings. The link is switched through a list of faults (connection refused,
- * black hole, slow, flapping, an outage), each followed by a recovery check: new batches reach the hub over the
+ * black hole, slow, flapping, an outage, a restart of the hub endpoint), each followed by a recovery check: new batches reach the hub over the
  * restored link. At the end the journal drains and every reading a sensor got a PUBACK for is at the hub
  * (deduplicated by epoch, lane and seq). Shared by the fast test (seconds per fault) and the chaos suite (minutes).
  */
@@ -15,7 +15,9 @@ import { waitFor } from '../support.ts';
 export type Fault =
   | { kind: 'refused' | 'blackhole' | 'outage'; seconds: number }
   | { kind: 'slow'; seconds: number; latencyMs: number; bytesPerSecond: number }
-  | { kind: 'flapping'; seconds: number; everyMs: number };
+  | { kind: 'flapping'; seconds: number; everyMs: number }
+  /** The hub endpoint stops (devices are disconnected) and starts again on the same port after `seconds`. */
+  | { kind: 'hub-restart'; seconds: number };
 
 export interface FaultFigures {
   fault: string;
@@ -39,10 +41,16 @@ export interface LinkFaultFigures {
   reconnects: number;
 }
 
-const conditionOf = (f: Fault): LinkCondition =>
+const conditionOf = (f: Exclude<Fault, { kind: 'hub-restart' | 'flapping' }>): LinkCondition =>
   f.kind === 'slow' ? { mode: 'slow', latencyMs: f.latencyMs, bytesPerSecond: f.bytesPerSecond } : f.kind === 'blackhole' ? { mode: 'blackhole' } : { mode: 'refused' };
 
-async function inject(proxy: LinkProxy, f: Fault): Promise<void> {
+async function inject(proxy: LinkProxy, hub: TestHub, f: Fault): Promise<void> {
+  if (f.kind === 'hub-restart') {
+    await hub.stop();
+    await sleep(f.seconds * 1000);
+    await hub.restart();
+    return;
+  }
   if (f.kind !== 'flapping') {
     proxy.set(conditionOf(f));
     await sleep(f.seconds * 1000);
@@ -85,7 +93,7 @@ export async function runLinkFaults(opts: { faults: Fault[]; ratePerS?: number }
     const faults: FaultFigures[] = [];
     for (const f of opts.faults) {
       const ackedBefore = acked();
-      await inject(proxy, f);
+      await inject(proxy, hub, f);
       proxy.set({ mode: 'up' });
       const ended = Date.now();
       const batchesAtEnd = hub.sink.batches.length;

@@ -1,0 +1,22 @@
+/**
+ * The long reliability suite: `npm run test:chaos` (vitest run --config test/chaos/vitest.config.ts).
+ * Repeated kills, long link faults, hub restarts, slow peers, and the fuzzers at one million inputs each. Bounded in
+ * time (each file has its own timeout; the whole run takes well under 30 minutes on 2 cores) and cleans up after
+ * itself. Every test writes its figures to test/artifacts/; the summary at the end collects them.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('../..', import.meta.url).pathname,
+    include: ['test/chaos/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    env: { FLEETSYNC_FUZZ_ITERATIONS: process.env.FLEETSYNC_FUZZ_ITERATIONS ?? '1000000', FLEETSYNC_CHAOS: '1' },
+    testTimeout: 20 * 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: the fault tests start processes of their own; two files at a time keeps them from starving.
+    maxWorkers: 2,
+    globalSetup: ['test/chaos/summary.ts'],
+  },
+});
