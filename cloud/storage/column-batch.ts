@@ -35,6 +35,9 @@ interface Col {
   nulls: Uint8Array | null;
   dict: string[] | null;
   dictIndex: Map<string, number> | null;
+  /** The last string and its code: consecutive rows mostly repeat vehicle, epoch, sensor. */
+  lastStr: string | null;
+  lastCode: number;
   enumIndex: Map<string, number> | null;
   blobs: (Uint8Array | null)[] | null;
 }
@@ -75,6 +78,8 @@ export class ColumnBatch {
       nulls: null,
       dict: spec.kind === 'varchar' ? [] : null,
       dictIndex: spec.kind === 'varchar' ? new Map() : null,
+      lastStr: null,
+      lastCode: 0,
       enumIndex: spec.kind === 'enum' ? new Map((spec.values ?? []).map((v, i) => [v, i])) : null,
       blobs: spec.kind === 'blob' ? [] : null,
     }));
@@ -109,12 +114,18 @@ export class ColumnBatch {
   str(col: number, i: number, v: string | null): void {
     const c = this.cols[col]!;
     if (v === null) return this.null(c, i);
+    if (v === c.lastStr) {
+      c.data[i] = c.lastCode;
+      return;
+    }
     let code = c.dictIndex!.get(v);
     if (code === undefined) {
       code = c.dict!.length;
       c.dict!.push(v);
       c.dictIndex!.set(v, code);
     }
+    c.lastStr = v;
+    c.lastCode = code;
     c.data[i] = code;
   }
 
@@ -202,6 +213,7 @@ export class ColumnBatch {
       if (c.dict) {
         col.dict = c.dict;
         col.dictIndex = new Map(c.dict.map((s, i) => [s, i]));
+        col.lastStr = null;
       }
       col.blobs = c.blobs;
     });
