@@ -145,6 +145,33 @@ describe('journal on real LevelDB', () => {
     await expect(j2.ackRange('telemetry', 72, 72)).rejects.toThrow(RangeError);
   });
 
+  it('leaves out events acked while a read is under way, and moves the cursor past them', async () => {
+    const j = await openJournal({ dir: await tempDir() });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => j.append('telemetry', itemFor('telemetry', i))));
+    const c = j.cursor('telemetry');
+    const reading = c.next({ maxEvents: 20 });
+    await j.ackRange('telemetry', 5, 12);
+    const chunk = await reading;
+    expect(chunk.seqs).toEqual([1, 2, 3, 4, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(chunk.events.map((e) => e.seq)).toEqual(chunk.seqs);
+    expect(c.position).toBe(20);
+    // Everything of a read acked meanwhile: the cursor reads on rather than report a false end.
+    const next = c.next({ maxEvents: 5 });
+    await j.ackRange('telemetry', 21, 25);
+    expect((await next).seqs).toEqual([26, 27, 28, 29, 30]);
+  });
+
+  it('reads past a long acked island without returning any of it', async () => {
+    const j = await openJournal({ dir: await tempDir() });
+    await Promise.all(Array.from({ length: 12_000 }, (_, i) => j.append('telemetry', itemFor('telemetry', i))));
+    await j.ackRange('telemetry', 3, 11_990);
+    const c = j.cursor('telemetry');
+    expect((await c.next({ maxEvents: 4 })).seqs).toEqual([1, 2, 11_991, 11_992]);
+    const rest = await c.next({ maxEvents: 100 });
+    expect(rest.seqs).toEqual(Array.from({ length: 8 }, (_, k) => 11_993 + k));
+    expect(rest.lastSeq).toBe(12_000);
+  });
+
   it('a bounded backlog cursor ends even when its last seqs were acked by the live side', async () => {
     const j = await openJournal({ dir: await tempDir() });
     for (let i = 0; i < 10; i++) await j.append('status', itemFor('status', i));

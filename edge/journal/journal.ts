@@ -294,51 +294,59 @@ export class Journal extends EventEmitter<JournalEvents> {
     };
   }
 
+  /**
+   * Reads by key, not by scan: the lane index says which seqs after `afterSeq` are live (stored, not acked or
+   * evicted) and how large each is, so the chunk is chosen in memory and fetched with one getMany. This never wades
+   * through tombstones of acked events, and it holds no native memory afterwards: classic-level keeps each closed
+   * iterator's native state until V8 collects its handle, which V8 does not hurry to do because it cannot see that
+   * memory (measured: ~250 bytes per event read, never returned while the heap stayed calm, 455 MB RSS after a 1M
+   * drain), while a getMany frees its buffers when it completes.
+   */
   private async read(lane: Lane, afterSeq: number, untilSeq: number | null, maxEvents: number, maxBytes: number, decode: boolean): Promise<ReadChunk> {
     const L = this.lanes[lane];
     const out: ReadChunk = { events: [], encoded: [], seqs: [], bytes: 0, lastSeq: afterSeq };
     const upper = Math.min(untilSeq ?? Number.MAX_SAFE_INTEGER, L.committedSeq);
     let after = afterSeq;
-    // Loops only when everything read was acked or evicted in memory but its deletion is not yet written.
+    // Loops only when everything chosen was acked or evicted while its values were being fetched.
     while (out.seqs.length === 0 && after < upper) {
       if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
-      const it = this.db.iterator({
-        gt: eventKey(lane, after),
-        lte: eventKey(lane, upper),
-        limit: maxEvents,
-        highWaterMarkBytes: maxBytes + 64 * 1024,
+      const seqs: number[] = [];
+      let bytes = 0;
+      let full = false;
+      L.index.scanFrom(after + 1, upper, (seq, b) => {
+        if (seqs.length > 0 && bytes + b > maxBytes) {
+          full = true;
+          return false;
+        }
+        seqs.push(seq);
+        bytes += b;
+        full = seqs.length >= maxEvents;
+        return !full;
       });
-      let entries: Array<[Uint8Array, Uint8Array]>;
+      if (seqs.length === 0) {
+        // Nothing live up to `upper`: the rest of the range is acked or evicted.
+        out.lastSeq = upper;
+        break;
+      }
+      let values: (Uint8Array | undefined)[];
       try {
-        entries = (await it.nextv(maxEvents)) as Array<[Uint8Array, Uint8Array]>;
+        values = await this.db.getMany(seqs.map((seq) => eventKey(lane, seq)));
       } catch (err) {
         // The database was closed underneath this read by a failed write: report it as the state it is.
         if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
         throw err;
-      } finally {
-        await it.close().catch(() => undefined);
       }
-      let cutShort = false;
-      for (const [k, v] of entries) {
-        const seq = seqOfKey(k);
-        const bytes = EVENT_KEY_BYTES + v.length;
-        if (out.seqs.length > 0 && out.bytes + bytes > maxBytes) {
-          cutShort = true;
-          break;
-        }
-        after = seq;
-        out.lastSeq = seq;
-        if (!L.index.has(seq)) continue;
+      for (let i = 0; i < seqs.length; i++) {
+        const seq = seqs[i]!;
+        const v = values[i];
+        if (v === undefined || !L.index.has(seq)) continue;
         out.seqs.push(seq);
         out.encoded.push(v);
-        out.bytes += bytes;
+        out.bytes += EVENT_KEY_BYTES + v.length;
         if (decode) out.events.push(packr.unpack(v) as StampedEvent);
       }
-      if (entries.length < maxEvents && !cutShort) {
-        // Every stored key up to `upper` was seen: the rest of the range is acked or evicted.
-        out.lastSeq = upper;
-        break;
-      }
+      after = seqs.at(-1)!;
+      out.lastSeq = full ? after : upper;
     }
     return out;
   }

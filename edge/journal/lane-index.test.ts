@@ -66,4 +66,20 @@ describe('lane index', () => {
     ix.scanLive(4, (seq) => (seen.push(seq), true));
     expect(seen).toEqual([1, 3, 4]);
   });
+
+  it('scans live seqs from any point, over holes and whole empty chunks, and stops when told', () => {
+    const ix = new LaneIndex(1);
+    for (let s = 1; s <= 20_000; s++) ix.add(s, s % 7 === 0 ? 20 : 10);
+    ix.removeRange(100, 12_500);
+    ix.remove(12_502);
+    const seen: Array<[number, number]> = [];
+    ix.scanFrom(95, 12_505, (seq, b) => (seen.push([seq, b]), true));
+    expect(seen).toEqual([95, 96, 97, 98, 99, 12_501, 12_503, 12_504, 12_505].map((seq) => [seq, seq % 7 === 0 ? 20 : 10]));
+    const firstTwo: number[] = [];
+    ix.scanFrom(1, 20_000, (seq) => (firstTwo.push(seq), firstTwo.length < 2));
+    expect(firstTwo).toEqual([1, 2]);
+    const past: number[] = [];
+    ix.scanFrom(19_999, 50_000, (seq) => (past.push(seq), true));
+    expect(past).toEqual([19_999, 20_000]);
+  });
 });

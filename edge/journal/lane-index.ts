@@ -111,9 +111,21 @@ export class LaneIndex {
 
   /** Visits live seqs from the oldest while `visit` returns true, never past `maxSeq`. */
   scanLive(maxSeq: number, visit: (seq: number, bytes: number) => boolean): void {
+    this.scanFrom(this.head, maxSeq, visit);
+  }
+
+  /** Visits live seqs in [fromSeq, maxSeq] in order while `visit` returns true; empty chunks are skipped whole. */
+  scanFrom(fromSeq: number, maxSeq: number, visit: (seq: number, bytes: number) => boolean): void {
     const to = Math.min(maxSeq, this.endSeq - 1);
-    for (let seq = this.head; seq <= to; seq++) {
-      const b = this.size(seq);
+    for (let seq = Math.max(fromSeq, this.head); seq <= to; seq++) {
+      const off = seq - this.base;
+      const ci = Math.floor(off / CHUNK);
+      const chunk = this.chunks[ci];
+      if (chunk === undefined) {
+        seq = this.base + (ci + 1) * CHUNK - 1;
+        continue;
+      }
+      const b = chunk[off % CHUNK]!;
       if (b > 0 && !visit(seq, b)) return;
     }
   }
