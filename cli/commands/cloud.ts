@@ -8,6 +8,8 @@ import { DEFAULT_MQTTS_PORT } from '../../cloud/hub/settings.ts';
 import { CloudSettings } from '../../cloud/settings.ts';
 import { untilSignal } from '../signals.ts';
 import { registerTokenCommands } from './cloud-token.ts';
+import { registerCloudReplay } from './cloud-replay.ts';
+import { registerCloudErase } from './cloud-erase.ts';
 
 const port = (flag: string) => (raw: string): number => {
   const n = Number(raw);
@@ -90,5 +92,7 @@ export function cloudCommand(): Command {
       process.stdout.write('fleetsync cloud: stopped\n');
     });
   registerTokenCommands(cloud);
+  registerCloudReplay(cloud);
+  registerCloudErase(cloud);
   return cloud;
 }
