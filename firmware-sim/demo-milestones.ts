@@ -24,9 +24,11 @@ export function watchDemoMilestones(o: {
   token: string;
   vehicles: readonly string[];
   say: (line: string) => void;
+  /** Real time the figures are counted from (default: now). */
+  since?: number;
   everyMs?: number;
 }): DemoMilestones {
-  const started = Date.now();
+  const started = o.since ?? Date.now();
   const headers = { authorization: `Bearer ${o.token}` };
   const want = new Set(o.vehicles);
   let allSyncingAt: number | null = null;
@@ -34,14 +36,18 @@ export function watchDemoMilestones(o: {
   let syncing = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  const after = (t: number): string => `${((t - started) / 1000).toFixed(0)} s after the trucks started`;
+  const after = (t: number): string => `${((t - started) / 1000).toFixed(0)} s after start`;
 
   const get = async <T>(path: string): Promise<T | null> => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 10_000);
     try {
-      const res = await fetch(`${o.apiUrl}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${o.apiUrl}${path}`, { headers, signal: abort.signal });
       return res.ok ? ((await res.json()) as T) : null;
     } catch {
       return null;
+    } finally {
+      clearTimeout(timer);
     }
   };
 

@@ -70,6 +70,7 @@ export interface Demo {
  */
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const say = o.say ?? (() => undefined);
+  const t0 = Date.now();
   const dataDir = resolve(o.dataDir);
   const existed = existsSync(dataDir);
   let data: Demo['data'] = existed ? 'reused' : 'new';
@@ -153,6 +154,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       token: operatorToken,
       vehicles: trucks.map((t) => t.vehicle),
       say,
+      since: t0,
     });
     cleanups.push(async () => milestones.stop());
 
