@@ -164,11 +164,14 @@ export function markdown(rep: Report, chartFiles: Array<{ chart: string; title: 
     '',
     '## Targets',
     '',
-    '| figure | value | target | met |',
-    '| --- | --- | --- | --- |',
+    '| section | figure | value | baseline (same run) | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
   );
-  for (const r of rep.results.filter((x) => x.target))
-    out.push(`| ${mdCell(r.name)} | ${r.skipped ? 'skipped' : `${fmt(r.value)} ${r.unit}`} | ${mdCell(r.target!)} | ${r.met === undefined ? (r.skipped ? 'skipped' : 'not checked') : r.met ? 'yes' : '**no**'} |`);
+  for (const r of rep.results.filter((x) => x.target)) {
+    const [figure, value, baseline, ratio, target] = cells(r);
+    const met = r.met === undefined ? (r.skipped ? 'skipped' : 'not checked') : r.met ? 'yes' : '**no**';
+    out.push(`| ${[sectionOf(r), figure!, value!, `${baseline}${ratio ? `, ratio ${ratio}` : ''}`, target!].map(mdCell).join(' | ')} | ${met} |`);
+  }
   out.push('', summaryLine(rep), '');
   if (Object.keys(rep.failures).length) {
     out.push('**Suites that failed in this run** (their rows are missing):', '');
