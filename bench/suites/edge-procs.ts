@@ -1,0 +1,319 @@
+/**
+ * Processes for the edge benchmarks, so that broker, load and measurement never share a V8 heap or an event loop:
+ *
+ *   node --import tsx bench/suites/edge-procs.ts gateway '<settings json>'   the gateway (startGateway)
+ *   node --import tsx bench/suites/edge-procs.ts aedes                        plain aedes on TCP, no persistence
+ *   node --import tsx bench/suites/edge-procs.ts load '<LoadSetup json>'      MQTT.js publishers (QoS 1)
+ *
+ * Each child prints JSON lines on stdout and takes JSON commands on stdin: brokers answer {"cmd":"usage"} with their
+ * own process.cpuUsage() and RSS; a load process answers {"cmd":"run", ...} with its rate and PUBACK latencies.
+ * FLEETSYNC_BENCH_NODE_ARGS adds node flags to the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+
+const SELF = fileURLToPath(import.meta.url);
+
+// ------------------------------------------------------------------------------------------------ parent side
+
+export interface Usage {
+  cpuUs: number;
+  rssBytes: number;
+  /** Private (anonymous) part of the RSS, where Linux tells; the rest is file-backed (binary, mmapped tables). */
+  rssAnonBytes: number | null;
+  heapTotalBytes: number;
+  externalBytes: number;
+}
+
+export interface LoadSetup {
+  port: number;
+  clients: number;
+  /** PUBLISHes in flight per client. */
+  inflight: number;
+  vehicle: string;
+  /** Client i publishes as sensor `${sensorPrefix}${offset + i}` one of `signals` (round robin by client). */
+  sensorPrefix: string;
+  offset: number;
+  signals: Array<{ signal: string; unit: string; base: number; spread: number }>;
+}
+
+export type LoadRun = { perClient: number } | { durationMs: number; ratePerClient: number };
+
+export interface LoadResult {
+  acked: number;
+  startedAt: number;
+  endedAt: number;
+  /** PUBACK latencies in microseconds (sorted). */
+  latUs: number[];
+}
+
+/** A child process speaking JSON lines. */
+export class Child {
+  readonly proc: ChildProcess;
+  private readonly lines: Array<Record<string, unknown>> = [];
+  private waiter: (() => void) | null = null;
+  private stderr = '';
+  private exited = false;
+
+  constructor(role: string, arg: unknown, nodeArgs: string[] = []) {
+    this.proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, role, JSON.stringify(arg ?? null)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const rl = createInterface({ input: this.proc.stdout! });
+    rl.on('line', (line) => {
+      if (!line.startsWith('{"@":')) return; // pino lines and other output are not protocol
+      this.lines.push((JSON.parse(line) as { '@': Record<string, unknown> })['@']);
+      this.waiter?.();
+    });
+    this.proc.stderr!.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-4000)));
+    this.proc.once('exit', () => {
+      this.exited = true;
+      this.waiter?.();
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The next protocol message (in order), or a rejection when the child dies first. */
+  async next(timeoutMs = 600_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.length === 0) {
+      if (this.exited) throw new Error(`bench child exited: ${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`bench child gave no answer in ${timeoutMs} ms: ${this.stderr}`);
+      await new Promise<void>((r) => {
+        this.waiter = r;
+        setTimeout(r, 200);
+      });
+      this.waiter = null;
+    }
+    return this.lines.shift()!;
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  async ask(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.send(cmd);
+    return this.next();
+  }
+
+  async usage(): Promise<Usage> {
+    return (await this.ask({ cmd: 'usage' })) as unknown as Usage;
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    this.send({ cmd: 'exit' });
+    this.proc.stdin!.end();
+    await Promise.race([gone, sleep(30_000).then(() => this.proc.kill('SIGKILL'))]);
+  }
+}
+
+const brokerNodeArgs = (): string[] => (process.env.FLEETSYNC_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
+/** Starts a broker child and waits for its ports. */
+export async function startBroker(kind: 'gateway', settings: Record<string, unknown>): Promise<{ child: Child; mqtt: number; http?: number }>;
+export async function startBroker(kind: 'aedes'): Promise<{ child: Child; mqtt: number; http?: number }>;
+export async function startBroker(kind: 'gateway' | 'aedes', settings?: Record<string, unknown>): Promise<{ child: Child; mqtt: number; http?: number }> {
+  const child = new Child(kind, settings ?? null, brokerNodeArgs());
+  const ready = await child.next(120_000);
+  return { child, mqtt: ready.mqtt as number, ...(typeof ready.http === 'number' ? { http: ready.http } : {}) };
+}
+
+/** Starts `processes` load children sharing `clients` between them; resolves when every client is connected. */
+export async function startLoad(setup: Omit<LoadSetup, 'offset' | 'clients'>, clients: number, processes: number): Promise<Child[]> {
+  const children: Child[] = [];
+  let offset = 0;
+  for (let p = 0; p < processes; p++) {
+    const n = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
+    children.push(new Child('load', { ...setup, clients: n, offset }));
+    offset += n;
+  }
+  for (const c of children) await c.next(120_000);
+  return children;
+}
+
+export interface MergedRun {
+  acked: number;
+  seconds: number;
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs every load child at once and merges their results. */
+export async function runLoad(children: Child[], run: LoadRun): Promise<MergedRun> {
+  for (const c of children) c.send({ cmd: 'run', ...run });
+  const results = (await Promise.all(children.map((c) => c.next()))) as unknown as LoadResult[];
+  const lat = results.flatMap((r) => r.latUs).sort((a, b) => a - b);
+  const acked = results.reduce((n, r) => n + r.acked, 0);
+  const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
+  return { acked, seconds, rate: acked / seconds, p50Ms: percentile(lat, 0.5) / 1000, p99Ms: percentile(lat, 0.99) / 1000 };
+}
+
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+// ------------------------------------------------------------------------------------------------ child side
+
+const say = (o: Record<string, unknown>): void => {
+  // A marker prefix keeps protocol lines apart from anything else the child prints (e.g. warnings).
+  process.stdout.write(`{"@":${JSON.stringify(o)}}\n`);
+};
+
+function commands(handle: (cmd: Record<string, unknown>) => Promise<boolean | void>): void {
+  const rl = createInterface({ input: process.stdin });
+  let chain = Promise.resolve();
+  rl.on('line', (line) => {
+    chain = chain.then(async () => {
+      const cmd = JSON.parse(line) as Record<string, unknown>;
+      if ((await handle(cmd)) === true) process.exit(0);
+    });
+  });
+}
+
+const usage = (): Usage => {
+  const u = process.cpuUsage();
+  const m = process.memoryUsage();
+  let anon: number | null = null;
+  try {
+    const kb = /RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) anon = Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return { cpuUs: u.user + u.system, rssBytes: m.rss, rssAnonBytes: anon, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+};
+
+async function runGateway(raw: unknown): Promise<void> {
+  const { validateSettings } = await import('../../shared/settings/load-settings.ts');
+  const { GatewaySettings } = await import('../../edge/settings.ts');
+  const { startGateway } = await import('../../edge/gateway.ts');
+  const settings = validateSettings(GatewaySettings, raw, 'bench gateway');
+  const gw = await startGateway(settings);
+  say({ mqtt: gw.ports.mqtt, http: gw.ports.http });
+  commands(async (cmd) => {
+    if (cmd.cmd === 'usage') say({ ...usage() });
+    if (cmd.cmd === 'exit') {
+      await gw.close();
+      return true;
+    }
+  });
+}
+
+async function runAedes(): Promise<void> {
+  const { Aedes } = await import('aedes');
+  const broker = await Aedes.createBroker();
+  const server = createServer((s) => broker.handle(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  say({ mqtt: (server.address() as AddressInfo).port });
+  commands(async (cmd) => {
+    if (cmd.cmd === 'usage') say({ ...usage() });
+    if (cmd.cmd === 'exit') {
+      await new Promise<void>((r) => broker.close(() => r()));
+      server.close();
+      return true;
+    }
+  });
+}
+
+async function runLoadChild(setup: LoadSetup): Promise<void> {
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < setup.clients; i++) {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${setup.port}`, { clientId: `load-${process.pid}-${i}`, reconnectPeriod: 0, keepalive: 60 });
+    await new Promise<void>((res, rej) => {
+      c.once('connect', () => res());
+      c.once('error', rej);
+    });
+    clients.push(c);
+  }
+  say({ connected: setup.clients });
+  let counter = 0;
+  const payload = (i: number): string => {
+    const s = setup.signals[(setup.offset + i) % setup.signals.length]!;
+    counter++;
+    return JSON.stringify({ v: 2, signal: s.signal, value: Math.round((s.base + ((counter % 97) / 97 - 0.5) * s.spread) * 100) / 100, unit: s.unit, sensorTime: Date.now(), quality: 'good' });
+  };
+  const topic = (i: number): string => `fleet/${setup.vehicle}/${setup.sensorPrefix}${setup.offset + i}/reading`;
+
+  commands(async (cmd) => {
+    if (cmd.cmd === 'exit') {
+      await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
+      return true;
+    }
+    if (cmd.cmd !== 'run') return;
+    const lat: number[] = [];
+    let acked = 0;
+    const startedAt = performance.timeOrigin + performance.now();
+    const one = (i: number): Promise<void> => {
+      const t0 = performance.now();
+      return clients[i]!.publishAsync(topic(i), payload(i), { qos: 1 }).then(() => {
+        lat.push(Math.round((performance.now() - t0) * 1000));
+        acked++;
+      });
+    };
+    if ('perClient' in cmd) {
+      const per = Number(cmd.perClient);
+      await Promise.all(
+        clients.map(async (_, i) => {
+          let sent = 0;
+          await Promise.all(
+            Array.from({ length: setup.inflight }, async () => {
+              while (sent < per) {
+                sent++;
+                await one(i);
+              }
+            }),
+          );
+        }),
+      );
+    } else {
+      const durationMs = Number(cmd.durationMs);
+      const gapMs = 1000 / Number(cmd.ratePerClient);
+      const end = performance.now() + durationMs;
+      await Promise.all(
+        clients.map(async (_, i) => {
+          let inflight = 0;
+          const pending = new Set<Promise<void>>();
+          // Spread the clients' phases so that the total rate is smooth.
+          let due = performance.now() + (gapMs * i) / clients.length;
+          while (due < end) {
+            const wait = due - performance.now();
+            if (wait > 0) await sleep(wait);
+            due += gapMs;
+            if (inflight >= setup.inflight) continue; // the broker is behind: skip, as a sensor with a full window would
+            inflight++;
+            const p = one(i).finally(() => {
+              inflight--;
+              pending.delete(p);
+            });
+            pending.add(p);
+          }
+          await Promise.all(pending);
+        }),
+      );
+    }
+    const endedAt = performance.timeOrigin + performance.now();
+    lat.sort((a, b) => a - b);
+    say({ acked, startedAt, endedAt, latUs: lat });
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [role, arg] = process.argv.slice(2);
+  const parsed = JSON.parse(arg ?? 'null') as unknown;
+  if (role === 'gateway') await runGateway(parsed);
+  else if (role === 'aedes') await runAedes();
+  else if (role === 'load') await runLoadChild(parsed as LoadSetup);
+  else throw new Error(`unknown role ${role}`);
+}
