@@ -6,6 +6,20 @@ import { alertEvalSuite } from './alert-eval.ts';
 import { hubIngestSuite } from './hub-ingest.ts';
 import { pipelineSuite } from './pipeline.ts';
 import { scalingSuite } from './scaling.ts';
+import { edgeIngestSuite } from './edge-ingest.ts';
+import { alertLatencySuite } from './alert-latency.ts';
+import { backlogDrainSuite } from './backlog-drain.ts';
 
 /** Suites in report order. Each capability adds its own. */
-export const suites: BenchSuite[] = [wireSuite, validatorsSuite, journalSuite, alertEvalSuite, hubIngestSuite, pipelineSuite, scalingSuite];
+export const suites: BenchSuite[] = [
+  edgeIngestSuite,
+  alertLatencySuite,
+  alertEvalSuite,
+  wireSuite,
+  backlogDrainSuite,
+  journalSuite,
+  hubIngestSuite,
+  pipelineSuite,
+  scalingSuite,
+  validatorsSuite,
+];
