@@ -45,6 +45,28 @@ function loadLocalRules(settings: GatewaySettings): RuleSet {
 }
 
 /**
+ * The twin configuration last applied, as saved for starts without a hub. It is checked again like a desired
+ * document: a file that is unreadable, or a section an upgrade no longer accepts, must not keep the gateway from
+ * starting (a restart loop on a truck), so such a section is dropped with an error and the twin sets it again.
+ */
+function loadPersistedRemote(path: string, log: Logger): { config: RemoteConfig; errors: string[] } {
+  if (!existsSync(path)) return { config: EMPTY_REMOTE_CONFIG, errors: [] };
+  try {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<RemoteConfig> | null;
+    const doc: Record<string, unknown> = { $version: typeof saved?.version === 'number' ? saved.version : 0 };
+    if (saved?.uplink) doc.uplink = saved.uplink;
+    if (saved?.rules) doc.rules = saved.rules;
+    if (saved?.killSwitch) doc.killSwitch = saved.killSwitch;
+    const res = applyDesired(EMPTY_REMOTE_CONFIG, doc);
+    if (res.errors.length) log.error({ path, errors: res.errors }, 'saved twin configuration refused in part; those sections wait for the twin');
+    return res;
+  } catch (err) {
+    log.error({ path, err: (err as Error).message }, 'saved twin configuration unreadable; starting without it until the twin is read');
+    return { config: EMPTY_REMOTE_CONFIG, errors: [`${path}: ${(err as Error).message}`] };
+  }
+}
+
+/**
  * Starts one truck's gateway: journal, alert engine, sensor broker (or an attachment to the truck's own broker),
  * uplink to the hub, twin configuration, status reporting, and the local HTTP port. Everything it acknowledges is
  * in the journal first; everything in the journal leaves only after the hub acknowledged it.
@@ -57,9 +79,9 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
   journal.on('fault', (err: Error) => log.error({ err: err.message }, 'journal write failed; reopening'));
 
   let localRules = loadLocalRules(settings);
-  const persisted = existsSync(remotePath) ? (JSON.parse(readFileSync(remotePath, 'utf8')) as RemoteConfig) : undefined;
-  let remote: RemoteConfig = persisted ?? EMPTY_REMOTE_CONFIG;
-  let remoteErrors: string[] = [];
+  const persisted = loadPersistedRemote(remotePath, log);
+  let remote: RemoteConfig = persisted.config;
+  let remoteErrors: string[] = persisted.errors;
   const engine = createAlertEngine(remote.rules ?? localRules, { vehicles: [settings.vehicle] });
   engine.setKillSwitch(combinedKillSwitch(settings.alerts.killSwitch, remote.killSwitch));
 

@@ -6,7 +6,7 @@
  * drains and the rule fires again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import {
@@ -155,6 +155,34 @@ describe('twin desired properties', () => {
     await sensor.publish({ signal: 'alarm_probe', value: -7 });
     await waitFor('the last good rule raising again', () => display.alerts.filter((a) => a.body?.ruleId === 'probe_low' && a.body.state === 'raised').length === 2);
     expect(gw.child.exitCode).toBeNull();
+    expect(await gw.term()).toBe(0);
+  });
+
+  it('start with a damaged saved configuration: the readable sections apply, the rest waits for the twin', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const rulesFile = await writeProbeRules(dir);
+    const config = await gatewayConfig(dir, { gatewayId: 'gw-saved', alerts: { rulesFile } });
+    const dataDir = String(config.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    const file = await writeConfig(dir, config);
+
+    await writeFile(join(dataDir, 'remote-config.json'), '{"version": 3, "uplink": {"paused": tr');
+    let gw = spawnGateway(file);
+    await gw.started;
+    await gw.waitLog('the unreadable file logged', (r) => r.msg === 'saved twin configuration unreadable; starting without it until the twin is read');
+    expect((await healthz(gw.ports.http)).ok).toBe(true);
+    expect(await gw.term()).toBe(0);
+
+    // A valid kill switch next to an uplink section this version refuses.
+    await writeFile(join(dataDir, 'remote-config.json'), JSON.stringify({ version: 4, uplink: { inflight: 'many' }, rules: null, killSwitch: { sensors: [], rules: ['probe_high'] } }));
+    gw = spawnGateway(file);
+    await gw.started;
+    await gw.waitLog('the refused section logged', (r) => r.msg === 'saved twin configuration refused in part; those sections wait for the twin');
+    const sensor = new Sensor('s1', 'truck-1', gw.ports.mqtt);
+    sensors.push(sensor);
+    await sensor.connected();
+    await sensor.publish({ signal: 'alarm_probe', value: 99 });
+    expect(sumMetric(await metrics(gw.ports.http), 'fleetsync_gateway_alerts_total')).toBe(0);
     expect(await gw.term()).toBe(0);
   });
 });
