@@ -82,7 +82,8 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
         attempt = 0;
         this.setState('online');
         const why = await lost;
-        this.opts.log.warn({ why }, 'hub link lost');
+        if (this.closed) this.opts.log.info('hub link closed');
+        else this.opts.log.warn({ why }, 'hub link lost');
       } catch (err) {
         this.opts.log.warn({ err: (err as Error).message, attempt }, 'hub connection attempt failed');
       }

@@ -117,4 +117,45 @@ describe(`hub outage of ${OUTAGE_S} s under load`, () => {
         `${outageAlerts.length} outage alerts, drained ${((drainedAt - restartedAt) / 1000).toFixed(1)} s after the restart (${after.length} batches in all); ${telemetry.duplicates} duplicate deliveries`,
     );
   });
+
+  it('detects a hub that stops acknowledging (half-open link), reconnects, and still loses nothing', { timeout: 90_000 }, async () => {
+    const dir = await tempDir();
+    const cs = await hub.connectionString('gw-frozen');
+    const file = await writeConfig(
+      dir,
+      await gatewayConfig(dir, { gatewayId: 'gw-frozen', uplink: { connectionString: cs, caFile: hub.caFile, telemetryMaxAgeMs: 100, sendTimeoutMs: 2000 } }),
+    );
+    const gw = spawnGateway(file);
+    await gw.started;
+    const epoch = gw.bootId.split(':')[0]!;
+    const load = new Sensor('s1', 'truck-1', gw.ports.mqtt, { inflight: 10, ratePerS: 100 });
+    sensors.push(load);
+    await load.connected();
+    load.start();
+    await waitFor('batches from this gateway', () => hub.sink.batches.some((b) => b.epoch === epoch && b.lane === 'telemetry'));
+
+    const release = hub.sink.stall();
+    await gw.waitLog('a send timing out', (r) => r.msg === 'batch not acknowledged' && String(r.err).includes('timed out'), 30_000);
+    await gw.waitLog('the link dropped and re-established', (r) => r.msg === 'uplink state' && r.state === 'online' && gw.logs.some((x) => x.msg === 'hub link lost'), 30_000);
+    release();
+    await waitFor(
+      'the backlog to drain',
+      async () => ((await metrics(gw.ports.http)).get('fleetsync_gateway_oldest_unsent_seconds{lane="telemetry"}') ?? 99) < 1,
+      60_000,
+      100,
+    );
+    await load.stop();
+    await waitDrained(gw.ports.http);
+    const m = await metrics(gw.ports.http);
+    expect(await gw.term()).toBe(0);
+
+    expect(m.get('fleetsync_gateway_send_failures_total')).toBeGreaterThan(0);
+    const telemetry = auditLane(hub.sink.batches, 'telemetry', epoch);
+    expect(telemetry.missing).toEqual([]);
+    expect(telemetry.conflicting).toEqual([]);
+    const atHub = readingKeys(telemetry.events);
+    expect([...load.acked].filter((i) => !atHub.has(`s1:${i}`))).toEqual([]);
+    expect(orderViolations(telemetry.events)).toEqual([]);
+    console.log(`frozen hub: ${hub.sink.stalledCalls} messages held, ${telemetry.duplicates} duplicate deliveries afterwards`);
+  });
 });

@@ -58,11 +58,31 @@ export interface HubBatch {
   events: StampedEvent[];
 }
 
-/** Decodes every batch the hub accepts and records it; `hold()` makes accept wait, as a slow Bronze would. */
+/**
+ * Decodes every batch the hub accepts and records it. `stall()` makes accept hang until released, as a frozen
+ * Bronze would: the hub then never acknowledges, and the device sees a half-open link.
+ */
 export class RecordingSink implements IngestSink {
   readonly batches: HubBatch[] = [];
   readonly undecodable: string[] = [];
+  /** Messages that arrived while stalled (recorded only once released). */
+  stalledCalls = 0;
+  private gate: Promise<void> | null = null;
+
+  stall(): () => void {
+    let open: () => void = () => undefined;
+    this.gate = new Promise<void>((r) => (open = r));
+    return () => {
+      this.gate = null;
+      open();
+    };
+  }
+
   async accept(msg: HubTelemetry): Promise<void> {
+    if (this.gate) {
+      this.stalledCalls++;
+      await this.gate;
+    }
     try {
       const b = decodeBatch(msg.body);
       this.batches.push({
@@ -501,7 +521,9 @@ export function sumMetric(m: Map<string, number>, name: string): number {
 export async function connectDisplay(port: number, vehicle = 'truck-1'): Promise<{ client: MqttClient; alerts: Array<{ topic: string; body: Record<string, unknown> | null }> }> {
   const client = await connectOnce(port, 'cab', SENSOR_PASSWORD);
   const alerts: Array<{ topic: string; body: Record<string, unknown> | null }> = [];
-  client.on('message', (topic, payload) => alerts.push({ topic, body: payload.length ? (JSON.parse(payload.toString()) as Record<string, unknown>) : null }));
+  client.on('message', (topic, payload) => {
+    if (topic.startsWith(`fleet/${vehicle}/alerts/`)) alerts.push({ topic, body: payload.length ? (JSON.parse(payload.toString()) as Record<string, unknown>) : null });
+  });
   await client.subscribeAsync(`fleet/${vehicle}/alerts/#`, { qos: 1 });
   return { client, alerts };
 }
