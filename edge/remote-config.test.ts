@@ -27,6 +27,12 @@ describe('remote configuration from twin desired properties', () => {
     expect(r.errors.join()).toMatch(/\/uplink\/connectionString/);
   });
 
+  it('refuses uplink settings that would not take effect live (connection timeouts, keepalive, retry)', () => {
+    const r = applyDesired(EMPTY_REMOTE_CONFIG, { uplink: { keepaliveS: 60, inflight: 2 } });
+    expect(r.errors.join()).toMatch(/\/uplink\/keepaliveS/);
+    expect(r.config.uplink).toEqual({});
+  });
+
   it('validates rules with the rule schema and keeps the last good rules on error', () => {
     const ok = applyDesired(EMPTY_REMOTE_CONFIG, { rules });
     expect(ok.errors).toEqual([]);

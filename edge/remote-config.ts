@@ -9,7 +9,13 @@ import { UplinkSettings } from './settings.ts';
  * Pure. Each section is checked on its own; an invalid section is refused with its errors and the last good value
  * stays in force, so one bad field never takes down the rest of the configuration.
  */
-export const UplinkPatch = Type.Partial(Type.Omit(UplinkSettings, ['connectionString', 'caFile']), { additionalProperties: false });
+/**
+ * The uplink settings that take effect live (the forwarder's). Connection settings (keepalive, timeouts, retry
+ * backoff) and the identity are local only: accepting them here and applying them at no point would tell the cloud
+ * a change took effect when it did not.
+ */
+export const LIVE_UPLINK_SETTINGS = ['batchTargetBytes', 'telemetryMaxAgeMs', 'alertsMaxAgeMs', 'inflight', 'backlogShare', 'paused'] as const;
+export const UplinkPatch = Type.Partial(Type.Pick(UplinkSettings, LIVE_UPLINK_SETTINGS), { additionalProperties: false });
 export type UplinkPatch = Static<typeof UplinkPatch>;
 const KillSwitchSchema = Type.Object(
   { sensors: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 }), rules: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 1000 }) },
