@@ -9,17 +9,23 @@ import { scalingSuite } from './scaling.ts';
 import { edgeIngestSuite } from './edge-ingest.ts';
 import { alertLatencySuite } from './alert-latency.ts';
 import { backlogDrainSuite } from './backlog-drain.ts';
+import { mosquittoBaselineSuite } from './mosquitto-baseline.ts';
+import { backlogLiveSuite } from './backlog-live.ts';
+import { e2eLatencySuite } from './e2e-latency.ts';
 
-/** Suites in report order. Each capability adds its own. */
+/** Suites in report order: edge ingest and footprint, alert latency, uplink, backlog, cloud, scaling, the rest. */
 export const suites: BenchSuite[] = [
   edgeIngestSuite,
+  mosquittoBaselineSuite,
   alertLatencySuite,
   alertEvalSuite,
   wireSuite,
   backlogDrainSuite,
+  backlogLiveSuite,
   journalSuite,
   hubIngestSuite,
   pipelineSuite,
+  e2eLatencySuite,
   scalingSuite,
   validatorsSuite,
 ];
