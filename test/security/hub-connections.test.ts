@@ -5,10 +5,11 @@
  * Each one is refused or cut off with a logged reason and a counter, and a real SDK device keeps sending through
  * all of it on the same endpoint: every message it got acknowledged is in the sink.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signSasToken, deviceResource } from '../../cloud/hub/sas.ts';
 import { RegistryError } from '../../cloud/hub/registry.ts';
+import { main } from '../../cli/main.ts';
 import {
   Message, addDevice, closeQuietly, openDevice, rawConnect, removeTempDirs, startTestHub, type DeviceClient, type LogRecord, type TestHub,
 } from '../hub/support.ts';
@@ -202,6 +203,19 @@ describe('credentials at the hub endpoint', () => {
       expect(connackCode(s.received())).toBe(5);
       await logged((r) => r.event === 'connect-refused' && r.deviceId === id);
       await expect(t.hub.registry.add(id)).rejects.toSatisfy((e: unknown) => e instanceof RegistryError && e.code === 'INVALID_ID');
+      // The same through `fleetsync hub add-device`, run against the live endpoint's folder: one line, exit code 2.
+      let stderr = '';
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        expect(await main(['hub', 'add-device', id, '--data', t.dataDir])).toBe(2);
+      } finally {
+        err.mockRestore();
+        out.mockRestore();
+        process.exitCode = undefined;
+      }
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(stderr.startsWith(`fleetsync: invalid device id '${id}': 1-128 of `)).toBe(true);
     }
     expect((await t.hub.registry.list()).map((d) => d.deviceId).sort()).toEqual(['truck-big', 'truck-good', 'truck-off']);
     await goodTrafficFlows();
