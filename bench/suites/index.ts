@@ -9,6 +9,7 @@ import { scalingSuite } from './scaling.ts';
 import { edgeIngestSuite } from './edge-ingest.ts';
 import { alertLatencySuite } from './alert-latency.ts';
 import { backlogDrainSuite } from './backlog-drain.ts';
+import { fleetCapacitySuite } from './fleet-capacity.ts';
 import { mosquittoBaselineSuite } from './mosquitto-baseline.ts';
 import { backlogLiveSuite } from './backlog-live.ts';
 import { e2eLatencySuite } from './e2e-latency.ts';
@@ -27,5 +28,6 @@ export const suites: BenchSuite[] = [
   pipelineSuite,
   e2eLatencySuite,
   scalingSuite,
+  fleetCapacitySuite,
   validatorsSuite,
 ];
