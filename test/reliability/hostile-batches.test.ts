@@ -72,13 +72,13 @@ const CASES: [string, Uint8Array, string, RegExp][] = [
 
 
 describe('hostile batch bytes through the hub into the pipeline', () => {
-  // cloud/pipeline/gold/refresh-gold.ts loadInputs: DuckDB's getColumns() returns [] (not one empty array per column)
-  // for a result without rows, so `pos[0].length` throws for a vehicle-day without positions, and Gold refresh fails
-  // on every run (Silver still commits first). Reproduce: any batch of readings only, then processPending().
-  it.skip('KNOWN BUG: Gold refresh throws for a vehicle-day that has readings but no positions (refresh-gold.ts loadInputs)', async () => {
+  // Found by this suite: Gold refresh used to throw for a vehicle-day with readings but no positions (DuckDB's
+  // getColumns() returns [] for an empty result), failing every processing run after Silver.
+  it('brings Gold up to date for a vehicle-day that has readings but no positions', async () => {
     await sendGood();
     await c.pipeline.processPending();
     expect(c.pipeline.error).toBeNull();
+    expect((await c.pipeline.queries.counts()).gold.vehicleDays).toBeGreaterThan(0);
   });
 
   it.each(CASES)('acknowledges %s, keeps it in Bronze as received and quarantines it with a reason', async (name, body, reason, detail) => {
@@ -104,6 +104,7 @@ describe('hostile batch bytes through the hub into the pipeline', () => {
     expect(after.silver.quarantined).toBe(before.silver.quarantined + q.length);
     // The good batches on either side were processed.
     expect(after.silver.readings).toBe(before.silver.readings + 2 * GOOD_PER_BATCH);
+    expect(c.pipeline.error).toBeNull();
   });
 
   it('has every good reading in Silver exactly once, and the bad device is still connected and served', async () => {

@@ -237,7 +237,7 @@ const children = new Set<ChildProcess>();
 
 /** `fleetsync cloud` on a data folder, as a user runs it; resolves once it listens. */
 export async function spawnCloud(dataDir: string, port = 0, extraArgs: string[] = []): Promise<CloudProcess> {
-  const child = spawn(process.execPath, [CLI, 'cloud', '--data', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs], {
+  const child = spawn(process.execPath, [CLI, 'cloud', '--data', dataDir, '--port', String(port), '--api-port', '0', '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -73,7 +73,7 @@ export async function runCloudKill(opts: { kills: number; devices?: number; seed
 
     // Silver catches up on the same folder (the service may have stopped before processing everything).
     const pipeline = await Pipeline.open({ dataDir, settings: { export: { enabled: false } } });
-    await pipeline.processSilver();
+    await pipeline.processPending();
     await pipeline.close();
 
     return await queryPipelineFile(dataDir, async (q) => {
