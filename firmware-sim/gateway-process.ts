@@ -74,8 +74,9 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
     new Promise((resolve, reject) => {
       expected = false;
       starts++;
-      // stdin is an IPC channel: the child stops when it closes (this process died).
-      const proc = spawn(process.execPath, [CHILD, configFile], { stdio: ['ipc', 'pipe', 'pipe'] });
+      // stdin is an IPC channel: the child stops when it closes (this process died). Its own process group keeps a
+      // terminal's Ctrl-C from reaching it: the simulation stops its gateways itself, after the sensors.
+      const proc = spawn(process.execPath, [CHILD, configFile], { stdio: ['ipc', 'pipe', 'pipe'], detached: true });
       child = proc;
       track(proc);
       proc.channel?.unref();
