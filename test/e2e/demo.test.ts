@@ -56,6 +56,7 @@ let keys: KeyComparison;
 let deadZoneTruck = '';
 let powerCutTruck = '';
 let journalAfterDrain = -1;
+let simulatedAt = 0;
 let apiBacklogAfterDrain: VehicleRow['backlog'] = null;
 const goldAlerts = new Map<string, AlertRow[]>();
 const lines: string[] = [];
@@ -94,6 +95,7 @@ beforeAll(async () => {
 
   await within('the simulated hour', 150_000, d.fleet.finished());
   mark('simulated');
+  simulatedAt = Date.now();
   truth = await within('the sensors to stop', 30_000, d.fleet.stop(15_000));
   await within('the gateways to flush and the pipeline to catch up', 60_000, d.drain(40));
   mark('drained');
@@ -130,7 +132,7 @@ afterAll(async () => {
   await demo?.stop().catch(() => undefined);
   // FLEETSYNC_E2E_KEEP=1 keeps the data (DuckDB, journals, logs) for a look after a failure.
   if (dir && process.env.FLEETSYNC_E2E_KEEP) {
-    await writeFile(join(dir, 'samples.json'), JSON.stringify({ phases, lines, journal: sampler?.journal, api: sampler?.api, startMs: truth?.startMs }, null, 1));
+    await writeFile(join(dir, 'samples.json'), JSON.stringify({ phases, simulatedAt, lines, journal: sampler?.journal, api: sampler?.api, pipeline: sampler?.pipeline, startMs: truth?.startMs }, null, 1));
     process.stderr.write(`e2e data kept in ${dir}\n`);
   }
   else if (dir) await rm(dir, { recursive: true, force: true });
@@ -172,6 +174,18 @@ describe('demo end to end: 5 trucks, one simulated hour, dead zone, power cut, a
     expect(scenarioAlerts.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['coolant_overheat', 'harsh_braking']));
     const inGold = new Set([...goldAlerts.values()].flatMap((rows) => rows.map((a) => `${a.vehicle} ${a.ruleId}`)));
     expect([...new Set(due)].filter((k) => !inGold.has(k))).toEqual([]);
+  });
+
+  // Silver's catch-up loop (cloud/pipeline/silver/process-bronze.ts processAll) keeps going while new Bronze batches
+  // arrive, and Gold is refreshed only after it returns (cloud/pipeline/pipeline.ts catchUpUnlocked): on a busy
+  // machine Gold, and with it the API's alerts and sync health, stands still until the trucks stop sending.
+  it.skip('KNOWN BUG: Gold is not refreshed while Bronze batches keep arriving: alerts stored in Silver reach Gold within 15 s while the trucks drive', () => {
+    const p = sampler!.pipeline.filter((x) => x.real < simulatedAt);
+    const firstInSilver = p.find((x) => x.silverAlerts > 0);
+    expect(firstInSilver).toBeDefined();
+    expect(firstInSilver!.real + 15_000).toBeLessThan(simulatedAt);
+    const firstInGold = p.find((x) => x.goldAlerts > 0);
+    expect(firstInGold?.real ?? Infinity).toBeLessThanOrEqual(firstInSilver!.real + 15_000);
   });
 
   it('the dead-zone truck builds a backlog during the cut and drains it after', () => {

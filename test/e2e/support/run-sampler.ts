@@ -1,6 +1,6 @@
 /**
- * Samples a running demo at a fixed real-time pace: one truck's journal backlog from its gateway's /metrics and
- * its row in GET /api/v1/vehicles, each stamped with the simulated time. A failed read is recorded as null (the
+ * Samples a running demo at a fixed real-time pace: one truck's journal backlog from its gateway's /metrics, its row
+ * in GET /api/v1/vehicles (stamped with the simulated time), and the pipeline's rows per layer. A failed read is recorded as null (the
  * gateway may be down in a power cut), never thrown.
  */
 import type { Demo } from '../../../firmware-sim/demo.ts';
@@ -21,17 +21,27 @@ export interface ApiSample {
   backlogEvents: number | null;
 }
 
+/** Rows per layer from GET /api/v1/pipeline. */
+export interface PipelineSample {
+  real: number;
+  silverAlerts: number;
+  goldAlerts: number;
+  pendingBatches: number;
+}
+
 export interface RunSampler {
   readonly journal: BacklogSample[];
   readonly api: ApiSample[];
+  readonly pipeline: PipelineSample[];
   stop(): Promise<void>;
 }
 
-export function sampleVehicle(demo: Demo, api: ApiClient, vehicle: string, opts: { journalEveryMs?: number; apiEveryMs?: number } = {}): RunSampler {
+export function sampleVehicle(demo: Demo, api: ApiClient, vehicle: string, opts: { journalEveryMs?: number; apiEveryMs?: number; pipelineEveryMs?: number } = {}): RunSampler {
   const gw = demo.gateways.gateways.get(vehicle);
   if (!gw) throw new Error(`no gateway for ${vehicle}`);
   const journal: BacklogSample[] = [];
   const apiSamples: ApiSample[] = [];
+  const pipeline: PipelineSample[] = [];
   let stopped = false;
 
   const every = async (ms: number, fn: () => Promise<void>): Promise<void> => {
@@ -56,10 +66,17 @@ export function sampleVehicle(demo: Demo, api: ApiClient, vehicle: string, opts:
         .catch(() => null);
       apiSamples.push({ sim, real: Date.now(), status: row?.status ?? null, backlogEvents: row?.backlog?.backlogEvents ?? null });
     }),
+    every(opts.pipelineEveryMs ?? 2000, async () => {
+      const p = await api
+        .get<{ silver: { alerts: number; pendingBatches: number }; gold: { alerts: number } }>('/api/v1/pipeline')
+        .catch(() => null);
+      if (p) pipeline.push({ real: Date.now(), silverAlerts: p.silver.alerts, goldAlerts: p.gold.alerts, pendingBatches: p.silver.pendingBatches });
+    }),
   ];
   return {
     journal,
     api: apiSamples,
+    pipeline,
     async stop() {
       stopped = true;
       await Promise.all(loops);
