@@ -93,7 +93,7 @@ beforeAll(async () => {
   sampler = sampleVehicle(d, api, deadZoneTruck);
   mark('started');
 
-  await within('the simulated hour', 150_000, d.fleet.finished());
+  await within('the simulated hour', 120_000, d.fleet.finished());
   mark('simulated');
   simulatedAt = Date.now();
   truth = await within('the sensors to stop', 30_000, d.fleet.stop(15_000));
@@ -125,7 +125,7 @@ beforeAll(async () => {
   }
   for (const v of Object.keys(truth.trucks)) goldAlerts.set(v, (await api.get<{ alerts: AlertRow[] }>(`/api/v1/alerts?vehicle=${v}&limit=1000`)).alerts);
   mark('compared');
-}, 240_000);
+}, 200_000);
 
 afterAll(async () => {
   await sampler?.stop();
