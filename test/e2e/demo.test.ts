@@ -104,6 +104,13 @@ beforeAll(async () => {
   journalAfterDrain = await waitFor('the dead-zone gateway to have sent everything', async () => ((await gatewayBacklog(gw.statusUrl)) === 0 ? 0 : undefined), {
     timeoutMs: 30_000,
   });
+  const all = [...d.gateways.gateways.values()];
+  let left: number[] = [];
+  await waitFor(
+    'every gateway to have sent everything',
+    async () => (left = await Promise.all(all.map((g) => gatewayBacklog(g.statusUrl)))).every((n) => n === 0),
+    { timeoutMs: 30_000, lastSeen: () => all.map((g, i) => `${g.vehicle} ${left[i] ?? '?'}`).join(', ') },
+  );
   // The gateway reports to its twin at most every 10 s, and only once a change is significant.
   apiBacklogAfterDrain = await waitFor(
     'the API to show the dead-zone truck drained',
