@@ -3,7 +3,7 @@ import type { Lane } from '../../shared/contracts/types.ts';
 import { LANES } from '../../shared/contracts/types.ts';
 import { fitBatch, batchId, messageProperties, WireError, WIRE_CONTENT_TYPE, WIRE_CONTENT_ENCODING } from '../../shared/wire/index.ts';
 import type { Journal, LaneCursor } from '../journal/index.ts';
-import { nextSend, type LaneView, type SchedulerState } from './scheduler.ts';
+import { liveReady, nextSend, type LaneView, type SchedulerState } from './scheduler.ts';
 import type { LinkState, OutgoingMessage } from './hub-connection.ts';
 
 export interface ForwarderSettings {
@@ -56,7 +56,12 @@ export class Forwarder {
   private sched: SchedulerState = { credit: {} };
   private forceUntilIdle = false;
   private idleWaiters: (() => void)[] = [];
+  /** Why the loop sleeps: only a sleep waiting for data (or for a batch to fill) can end because of new events. */
+  private sleepingFor: 'blocked' | 'data' | 'age' | null = null;
+  private sleepingUntil = Number.POSITIVE_INFINITY;
   readonly sent = { batches: 0, events: 0, bytes: 0 };
+  /** Passes of the send loop (each looks at every lane). */
+  loopPasses = 0;
 
   constructor(
     private readonly journal: Journal,
@@ -76,7 +81,7 @@ export class Forwarder {
         const c = this.cursors.get(lane);
         if (c && c.oldestLiveRt === null) c.oldestLiveRt = now;
       }
-      this.wake();
+      if (this.commitMatters(lanes, now)) this.wake();
     });
   }
 
@@ -115,13 +120,33 @@ export class Forwarder {
   private wake(): void {
     const w = this.wakeFn;
     this.wakeFn = null;
+    this.sleepingFor = null;
     w?.();
   }
 
-  private sleep(untilMs?: number): Promise<void> {
+  private sleep(why: 'blocked' | 'data' | 'age', untilMs?: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = untilMs === undefined ? undefined : setTimeout(resolve, Math.max(1, untilMs - Date.now()));
+      const t = untilMs === undefined ? undefined : setTimeout(() => this.wake(), Math.max(1, untilMs - Date.now()));
+      this.sleepingFor = why;
+      this.sleepingUntil = untilMs ?? Number.POSITIVE_INFINITY;
       this.wakeFn = () => (clearTimeout(t), resolve());
+    });
+  }
+
+  /**
+   * Whether newly durable events can change what the loop does now. Every sensor message is its own commit at low
+   * rates, so waking the loop for each one (to find the batch still not full, or the link still down) cost more
+   * than sending: only a loop waiting for data, or a live batch that this commit made ready, is woken.
+   */
+  private commitMatters(lanes: Lane[], now: number): boolean {
+    if (this.sleepingFor === 'data') return true;
+    if (this.sleepingFor !== 'age') return false;
+    if (this.forceUntilIdle) return true;
+    return lanes.some((lane) => {
+      if (!this.cursors.has(lane)) return false;
+      const v = this.viewOf(lane);
+      // Ready now, or due before the deadline the loop sleeps towards (a lane with a shorter maximum age).
+      return liveReady(v, now, false) || now + v.maxAgeMs < this.sleepingUntil;
     });
   }
 
@@ -138,24 +163,27 @@ export class Forwarder {
   }
 
   private views(): LaneView[] {
-    return LANES.map((lane) => {
-      const c = this.cursors.get(lane)!;
-      const liveUnread = Math.max(0, this.journal.committedSeq(lane) - c.live.position);
-      return {
-        lane,
-        liveUnread,
-        oldestLiveRt: liveUnread > 0 ? c.oldestLiveRt : null,
-        backlogPending: c.backlog !== null && !c.backlog.exhausted,
-        maxAgeMs: lane === 'alerts' ? this.settings.alertsMaxAgeMs : this.settings.telemetryMaxAgeMs,
-        fullBatchEvents: c.fullBatchEvents,
-      };
-    });
+    return LANES.map((lane) => this.viewOf(lane));
+  }
+
+  private viewOf(lane: Lane): LaneView {
+    const c = this.cursors.get(lane)!;
+    const liveUnread = Math.max(0, this.journal.committedSeq(lane) - c.live.position);
+    return {
+      lane,
+      liveUnread,
+      oldestLiveRt: liveUnread > 0 ? c.oldestLiveRt : null,
+      backlogPending: c.backlog !== null && !c.backlog.exhausted,
+      maxAgeMs: lane === 'alerts' ? this.settings.alertsMaxAgeMs : this.settings.telemetryMaxAgeMs,
+      fullBatchEvents: c.fullBatchEvents,
+    };
   }
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.loopPasses++;
       if (this.link.state !== 'online' || this.settings.paused || this.journal.state !== 'open') {
-        await this.sleep(Date.now() + 1000);
+        await this.sleep('blocked', Date.now() + 1000);
         continue;
       }
       if (this.cursorsForGeneration !== this.linkGeneration) {
@@ -167,20 +195,21 @@ export class Forwarder {
         this.rebuildCursors();
       }
       if (this.inflight.size >= this.settings.inflight) {
-        await Promise.race([this.sleep(), ...this.inflight]).catch(() => undefined);
+        await Promise.race([this.sleep('blocked'), ...this.inflight]).catch(() => undefined);
         continue;
       }
       const pick = nextSend(this.views(), this.sched, Date.now(), this.settings.backlogShare, this.forceUntilIdle);
       if (pick === null || 'waitUntil' in pick) {
         if (pick === null && this.inflight.size === 0) this.settleIdle();
-        await this.sleep(pick === null ? undefined : pick.waitUntil);
+        if (pick === null) await this.sleep('data');
+        else await this.sleep('age', pick.waitUntil);
         continue;
       }
       try {
         await this.sendNext(pick.lane, pick.source);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, lane: pick.lane }, 'could not prepare a batch');
-        await this.sleep(Date.now() + 500);
+        await this.sleep('blocked', Date.now() + 500);
       }
     }
   }
