@@ -43,6 +43,26 @@ describe('SimClock', () => {
     expect(clock.isRunning).toBe(false);
   });
 
+  it('never runs past notAfter: a clock that starts in the past catches up with it, then follows it', async () => {
+    // 1000x from 3 simulated seconds before the cap: caught up within a few real ms, then held at the cap.
+    let cap = 3000;
+    const clock = new SimClock({ startMs: 0, speedup: 1000, tickMs: 100, notAfter: () => cap });
+    const reaches = async (t: number): Promise<void> => {
+      for (let i = 0; i < 500 && clock.now < t; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    clock.start();
+    await reaches(3000);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(clock.now).toBe(3000);
+    expect(clock.following).toBe(true);
+    expect(clock.lagMs).toBe(0);
+    cap = 3500;
+    await reaches(3500);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(clock.now).toBe(3500);
+    clock.stop();
+  });
+
   it('computes where simulated time should be', () => {
     expect(targetSimTime(1000, 144, 10_000)).toBe(1000 + 1_440_000);
   });

@@ -15,6 +15,12 @@ export interface SimClockOptions {
   tickMs?: number;
   /** The clock stops by itself at this simulated time. */
   endMs?: number;
+  /**
+   * The clock never runs past this time (read on every step), e.g. `Date.now`: a simulation that starts in the
+   * past plays at the speedup until it reaches the present, then follows real time, so it never makes data from
+   * the future.
+   */
+  notAfter?: () => number;
 }
 
 /** Where a clock started `realElapsedMs` ago at `speedup` should be now (pure). */
@@ -30,6 +36,7 @@ export class SimClock {
   readonly speedup: number;
   readonly tickMs: number;
   readonly endMs: number;
+  private readonly notAfter: (() => number) | null;
   now: number;
   private readonly listeners: TickListener[] = [];
   private readonly timers: { at: number; fn: () => void }[] = [];
@@ -45,6 +52,7 @@ export class SimClock {
     this.speedup = opts.speedup;
     this.tickMs = opts.tickMs ?? TICK_MS;
     this.endMs = opts.endMs ?? Infinity;
+    this.notAfter = opts.notAfter ?? null;
     this.now = opts.startMs;
   }
 
@@ -84,11 +92,22 @@ export class SimClock {
     if (this.ended) this.finish();
   }
 
-  /** How far simulated time lags behind where the speedup says it should be, simulated ms (0 when stopped). */
+  /** Where simulated time should be now: the speedup's target, capped by the end and by `notAfter`. */
+  private target(): { target: number; capped: boolean } {
+    const bySpeed = targetSimTime(this.simAtRealStart, this.speedup, performance.now() - this.realStart);
+    const cap = this.notAfter?.() ?? Infinity;
+    return { target: Math.min(this.endMs, bySpeed, cap), capped: cap < bySpeed };
+  }
+
+  /** How far simulated time lags behind where it should be, simulated ms (0 when stopped). */
   get lagMs(): number {
     if (!this.running) return 0;
-    const target = Math.min(this.endMs, this.simAtRealStart + (performance.now() - this.realStart) * this.speedup);
-    return Math.max(0, target - this.now);
+    return Math.max(0, this.target().target - this.now);
+  }
+
+  /** True while `notAfter` holds the clock back to real time. */
+  get following(): boolean {
+    return this.running && this.target().capped;
   }
 
   get isRunning(): boolean {
@@ -129,7 +148,7 @@ export class SimClock {
 
   private run(): void {
     if (!this.running) return;
-    const target = Math.min(this.endMs, targetSimTime(this.simAtRealStart, this.speedup, performance.now() - this.realStart));
+    const { target, capped } = this.target();
     const sliceEnd = performance.now() + SLICE_MS;
     while (this.running && this.now + this.tickMs <= target && !this.ended) {
       this.tick();
@@ -138,7 +157,8 @@ export class SimClock {
     if (!this.running) return;
     // Behind: yield to I/O and come straight back; on time: sleep until the next tick is due.
     const behind = this.now + this.tickMs <= target;
-    const untilNext = (this.now + this.tickMs - target) / this.speedup;
+    // Held back by `notAfter`, the target moves at real time, not at the speedup.
+    const untilNext = (this.now + this.tickMs - target) / (capped ? 1 : this.speedup);
     this.schedule(behind ? 0 : Math.max(1, Math.min(50, untilNext)));
   }
 }

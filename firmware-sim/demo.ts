@@ -22,7 +22,7 @@ export interface DemoOptions {
   dataDir: string;
   /** 0 picks a free port; `apiUrl` tells which. */
   apiPort: number;
-  /** Real seconds to run; until stop() when absent. */
+  /** Real seconds at the speedup: the clock stops at `durationS x speedup` of simulated time; until stop() when absent. */
   durationS?: number;
   /** Simulated minutes to run (instead of `durationS`). */
   durationSimMin?: number;
@@ -34,6 +34,11 @@ export interface DemoOptions {
   variety?: Partial<FleetVariety>;
   /** Simulated start time; default two hours ago. */
   startMs?: number;
+  /**
+   * Let simulated time run past the present (default false: the fleet plays at the speedup until it reaches now,
+   * then in real time, so the dashboard's "last hours" keep showing the newest data).
+   */
+  aheadOfNow?: boolean;
   /** Keep every publication in the ground truth recorder (tests that match readings one by one). */
   keepLog?: boolean;
   /** Extra gateway settings for every truck (merged over the demo's). */
@@ -64,8 +69,9 @@ export interface Demo {
 
 /**
  * The whole system on one machine: the cloud service (embedded IoT Hub endpoint, pipeline, API), one gateway
- * process per simulated truck, and the trucks' sensors. The simulated clock starts a little in the past and runs
- * faster than real time, so the demo's pipeline accepts event times up to 30 days ahead of the hub's clock.
+ * process per simulated truck, and the trucks' sensors. The simulated clock starts a little in the past and plays
+ * the scenarios faster than real time until it reaches the present, then follows real time. The pipeline accepts
+ * event times up to 30 days ahead of the hub's clock anyway (`aheadOfNow`, or a clock behind the gateways').
  * Whatever fails during start, what was started is stopped again before the error is thrown.
  */
 export async function startDemo(o: DemoOptions): Promise<Demo> {
@@ -142,6 +148,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       speedup: o.speedup,
       ...(durationMs !== undefined ? { durationMs } : {}),
       ...(o.keepLog ? { keepLog: true } : {}),
+      ...(o.aheadOfNow ? {} : { notAfterNow: true }),
       hooks: gateways.hooks,
       onHookError: (err, n) => say(`${n.type} hook failed: ${(err as Error).message}`),
     });

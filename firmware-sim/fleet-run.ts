@@ -17,6 +17,8 @@ export interface FleetRunOptions extends RunTruckOptions {
   speedup: number;
   /** The clock stops by itself after this much simulated time. */
   durationMs?: number;
+  /** Never run ahead of the wall clock: a fleet that starts in the past plays at the speedup until now, then in real time. */
+  notAfterNow?: boolean;
   /** Keep every publication in the recorder (tests). */
   keepLog?: boolean;
 }
@@ -25,6 +27,8 @@ export interface FleetStats {
   simNow: number;
   /** Simulated time behind where the speedup says it should be, ms. */
   lagMs: number;
+  /** Caught up with the wall clock and following it (with `notAfterNow`). */
+  realTime: boolean;
   produced: number;
   sent: number;
   acked: number;
@@ -60,6 +64,7 @@ export function createFleetRun(opts: FleetRunOptions): FleetRun {
     startMs: fleet.startMs,
     speedup: opts.speedup,
     ...(opts.durationMs === undefined ? {} : { endMs: fleet.startMs + opts.durationMs }),
+    ...(opts.notAfterNow ? { notAfter: Date.now } : {}),
   });
   const recorder = new GroundTruthRecorder({
     seed: fleet.seed,
@@ -110,6 +115,7 @@ export function createFleetRun(opts: FleetRunOptions): FleetRun {
       return {
         simNow: clock.now,
         lagMs: clock.lagMs,
+        realTime: clock.following,
         produced: gt.telemetry.produced.publishes + gt.rejects.produced,
         sent: gt.telemetry.publishes + gt.rejects.publishes,
         acked: gt.telemetry.acked.publishes + gt.rejects.acked,

@@ -24,7 +24,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('run the whole system on one machine: cloud, hub endpoint and simulated trucks with their gateways')
     .option('--trucks <n>', 'number of simulated trucks', positiveInt('--trucks'), 10)
-    .option('--speedup <x>', 'simulated seconds per real second', positiveInt('--speedup'), 60)
+    .option('--speedup <x>', 'simulated seconds per real second until the simulation, which starts two hours back, reaches the present', positiveInt('--speedup'), 60)
     .option('--data <dir>', 'data folder (reused by the next run unless --fresh)', '.data/demo')
     .option('--port <port>', 'HTTP port of the API and dashboard (0: any free port)', port, 8080)
     .option('--duration <seconds>', 'stop after this many real seconds (default: until Ctrl-C)', positiveInt('--duration'))
@@ -53,13 +53,17 @@ export function demoCommand(): Command {
       const ticker = setInterval(() => {
         const s = demo.fleet.stats();
         const b = demo.cloud.pipeline.bronzeStats;
-        const lag = s.lagMs > 60_000 ? `  (clock ${Math.round(s.lagMs / 60_000)} sim min behind)` : '';
+        const lag = s.realTime ? '  (caught up: real time)' : s.lagMs > 60_000 ? `  (clock ${Math.round(s.lagMs / 60_000)} sim min behind)` : '';
         say(
           `sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent}  acked ${s.acked}  ` +
             `bronze batches ${b.stored} (+${b.duplicates} duplicates)  vehicles syncing ${demo.milestones.syncing}/${o.trucks}${lag}`,
         );
       }, 10_000);
-      await Promise.race([untilSignal(), o.duration ? demo.fleet.finished() : new Promise(() => undefined)]);
+      // --duration is real time: once the clock follows the wall clock, simulated time no longer runs at the speedup.
+      let timer: NodeJS.Timeout | undefined;
+      const elapsed = o.duration ? new Promise<void>((r) => (timer = setTimeout(r, o.duration! * 1000))) : new Promise<void>(() => undefined);
+      await Promise.race([untilSignal(), elapsed, demo.fleet.finished()]);
+      clearTimeout(timer);
       clearInterval(ticker);
       say('stopping');
       await demo.stop();
