@@ -19,7 +19,8 @@ export interface LayerCounts {
   bronze: { batches: number; bytes: number; duplicateBatches: number; undecodable: number };
   silver: { readings: number; positions: number; alerts: number; statuses: number; quarantined: number; watermark: number; pendingBatches: number };
   gold: { vehicleDays: number; trips: number; stops: number; alerts: number; reeferDays: number; driverDays: number; dirtyPartitions: number };
-  quality: { valid: number; quarantined: number; duplicates: number; validPct: number | null; byReason: Record<string, number> };
+  /** duplicates: sequence duplicates and resent sensor items; resent: the latter alone. */
+  quality: { valid: number; quarantined: number; duplicates: number; resent: number; validPct: number | null; byReason: Record<string, number> };
   exportPending: number;
 }
 
@@ -136,7 +137,7 @@ export class PipelineQueries {
     const r = this.range(q, 'q.day');
     const where = r.where.replace('vehicle = ?', 'q.vehicle = ?');
     return this.rows(
-      `SELECT q.vehicle, q.day::VARCHAR AS day, q.valid, q.quarantined, q.duplicates,
+      `SELECT q.vehicle, q.day::VARCHAR AS day, q.valid, q.quarantined, q.duplicates, q.resent,
               CASE WHEN q.valid + q.quarantined > 0 THEN 100.0 * q.valid / (q.valid + q.quarantined) END AS valid_pct,
               (SELECT string_agg(reason || '=' || n, ',' ORDER BY reason) FROM quality_reasons r WHERE r.vehicle = q.vehicle AND r.day = q.day) AS reasons
        FROM quality_daily q ${where} ORDER BY q.vehicle, q.day LIMIT ${r.limit}`,
@@ -151,7 +152,9 @@ export class PipelineQueries {
     const byReason: Record<string, number> = {};
     for (const [reason, n] of (await this.conn.runAndReadAll('SELECT reason, sum(n) FROM quality_reasons GROUP BY reason ORDER BY reason')).getRows())
       byReason[String(reason)] = Number(n);
-    const [valid, quarantined, duplicates] = (await this.conn.runAndReadAll('SELECT coalesce(sum(valid), 0), coalesce(sum(quarantined), 0), coalesce(sum(duplicates), 0) FROM quality_daily')).getRows()[0]!.map(Number) as [number, number, number];
+    const [valid, quarantined, duplicates, resent] = (
+      await this.conn.runAndReadAll('SELECT coalesce(sum(valid), 0), coalesce(sum(quarantined), 0), coalesce(sum(duplicates), 0), coalesce(sum(resent), 0) FROM quality_daily')
+    ).getRows()[0]!.map(Number) as [number, number, number, number];
     return {
       bronze: {
         batches: await one('SELECT count(*) FROM bronze_batches'),
@@ -177,7 +180,7 @@ export class PipelineQueries {
         driverDays: await one('SELECT count(*) FROM gold_driver_safety_daily'),
         dirtyPartitions: await one('SELECT count(*) FROM gold_dirty'),
       },
-      quality: { valid, quarantined, duplicates, validPct: valid + quarantined > 0 ? (100 * valid) / (valid + quarantined) : null, byReason },
+      quality: { valid, quarantined, duplicates, resent, validPct: valid + quarantined > 0 ? (100 * valid) / (valid + quarantined) : null, byReason },
       exportPending: await one('SELECT count(*) FROM export_dirty'),
     };
   }

@@ -17,7 +17,8 @@ import {
 import { LANES } from '../../shared/contracts/types.ts';
 import type { ColumnKind, ColumnSpec } from '../storage/column-batch.ts';
 
-export const SCHEMA_VERSION = 1;
+/** 2: quality_daily.resent, gold_sync_health.resent_events, silver_streams.series (dedup of resent sensor items). */
+export const SCHEMA_VERSION = 2;
 
 export const QUALITIES = ['good', 'suspect', 'bad'] as const;
 export const ALERT_STATES = ['raised', 'updated', 'cleared', 'summary'] as const;
@@ -219,6 +220,7 @@ export const DDL: string[] = [
     last_bronze_id BIGINT NOT NULL,
     last_lag_ms BIGINT,
     max_lag_ms BIGINT,
+    series VARCHAR NOT NULL DEFAULT '{}',
     PRIMARY KEY (gateway, epoch, lane)
   )`,
   // Data quality per vehicle and day (event day; ingest day when the event time is unusable).
@@ -230,6 +232,7 @@ export const DDL: string[] = [
     duplicates BIGINT NOT NULL,
     last_event_ms BIGINT,
     last_ingest_ms BIGINT NOT NULL,
+    resent BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (vehicle, day)
   )`,
   `CREATE TABLE IF NOT EXISTS quality_reasons (
@@ -370,7 +373,8 @@ export const DDL: string[] = [
     duplicate_events BIGINT NOT NULL,
     valid_events BIGINT NOT NULL,
     quarantined BIGINT NOT NULL,
-    evicted BIGINT NOT NULL
+    evicted BIGINT NOT NULL,
+    resent_events BIGINT NOT NULL DEFAULT 0
   )`,
 ];
 
@@ -395,13 +399,23 @@ export const GOLD_TABLES: GoldTable[] = [
   { name: 'quality_reasons', order: 'vehicle, day, reason', dayColumn: 'day' },
 ];
 
+/** Columns added after version 1, for databases created before them (new columns go last, as in the DDL). */
+const MIGRATIONS: string[] = [
+  'ALTER TABLE quality_daily ADD COLUMN IF NOT EXISTS resent BIGINT DEFAULT 0',
+  'ALTER TABLE gold_sync_health ADD COLUMN IF NOT EXISTS resent_events BIGINT DEFAULT 0',
+  `ALTER TABLE silver_streams ADD COLUMN IF NOT EXISTS series VARCHAR DEFAULT '{}'`,
+];
+
 export async function createSchema(conn: DuckDBConnection): Promise<void> {
   for (const stmt of DDL) await conn.run(stmt);
+  for (const stmt of MIGRATIONS) await conn.run(stmt);
   const cur = await conn.runAndReadAll(`SELECT value FROM pipeline_state WHERE key = 'schema_version'`);
   const row = cur.getRows()[0];
   if (row === undefined) {
     await conn.run(`INSERT INTO pipeline_state VALUES ('schema_version', ?)`, [String(SCHEMA_VERSION)]);
   } else if (Number(row[0]) > SCHEMA_VERSION) {
     throw new Error(`pipeline database has schema version ${String(row[0])}, newer than this program (${SCHEMA_VERSION})`);
+  } else if (Number(row[0]) < SCHEMA_VERSION) {
+    await conn.run(`UPDATE pipeline_state SET value = ? WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
   }
 }

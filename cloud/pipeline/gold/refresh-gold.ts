@@ -230,14 +230,14 @@ async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
     list.push({ ranges: String(r[2]), gapsClosed: n(r[3]), duplicates: n(r[4]), lastIngestMs: n(r[5]), lastBronzeId: n(r[6]), lastLagMs: nn(r[7]), maxLagMs: nn(r[8]) });
     streams.set(v, list);
   }
-  const totals = new Map<string, { valid: number; quarantined: number; lastEventMs: number | null }>();
-  for (const [v, valid, q, last] of (
+  const totals = new Map<string, { valid: number; quarantined: number; lastEventMs: number | null; resent: number }>();
+  for (const [v, valid, q, last, resent] of (
     await conn.runAndReadAll(
-      `SELECT vehicle, sum(valid)::DOUBLE, sum(quarantined)::DOUBLE, max(last_event_ms)::DOUBLE FROM quality_daily
+      `SELECT vehicle, sum(valid)::DOUBLE, sum(quarantined)::DOUBLE, max(last_event_ms)::DOUBLE, sum(resent)::DOUBLE FROM quality_daily
        WHERE vehicle IN (SELECT vehicle FROM gold_batch) GROUP BY vehicle`,
     )
   ).getRows())
-    totals.set(String(v), { valid: n(valid), quarantined: n(q), lastEventMs: nn(last) });
+    totals.set(String(v), { valid: n(valid), quarantined: n(q), lastEventMs: nn(last), resent: n(resent) });
   const evicted = new Map<string, number>();
   for (const [v, e] of (
     await conn.runAndReadAll(
@@ -251,9 +251,9 @@ async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
   await conn.run('DELETE FROM gold_sync_health WHERE vehicle IN (SELECT vehicle FROM gold_batch)');
   const rows: Plain[][] = [];
   for (const v of vehicles) {
-    const t = totals.get(v) ?? { valid: 0, quarantined: 0, lastEventMs: null };
+    const t = totals.get(v) ?? { valid: 0, quarantined: 0, lastEventMs: null, resent: 0 };
     const h = computeSyncHealth(streams.get(v) ?? [], { ...t, evicted: evicted.get(v) ?? 0 });
-    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.validEvents, h.quarantined, h.evicted]);
+    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.validEvents, h.quarantined, h.evicted, h.resentEvents]);
   }
   await appendPlainRows(conn, 'gold_sync_health', rows);
 }

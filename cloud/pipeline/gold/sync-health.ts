@@ -22,15 +22,18 @@ export interface SyncHealthRow {
   openGaps: number;
   openGapEvents: number;
   closedGaps: number;
+  /** Sequence duplicates (redelivered events) plus resent sensor items (resentEvents). */
   duplicateEvents: number;
   validEvents: number;
   quarantined: number;
   evicted: number;
+  /** Sensor items journalled twice with different seqs (a resend after a gateway crash), dropped by natural key. */
+  resentEvents: number;
 }
 
 export function computeSyncHealth(
   streams: StreamRow[],
-  totals: { valid: number; quarantined: number; lastEventMs: number | null; evicted: number },
+  totals: { valid: number; quarantined: number; lastEventMs: number | null; evicted: number; resent?: number },
 ): SyncHealthRow {
   let gaps = 0;
   let missing = 0;
@@ -55,9 +58,10 @@ export function computeSyncHealth(
     openGaps: gaps,
     openGapEvents: missing,
     closedGaps: closed,
-    duplicateEvents: dups,
+    duplicateEvents: dups + (totals.resent ?? 0),
     validEvents: totals.valid,
     quarantined: totals.quarantined,
     evicted: totals.evicted,
+    resentEvents: totals.resent ?? 0,
   };
 }

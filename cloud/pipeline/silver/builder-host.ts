@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Lane } from '../../../shared/contracts/types.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
+import { parseSeries } from './resend-filter.ts';
 import { parseSeqState } from './seq-tracker.ts';
 import { emptySilverOutput, emptySilverState, expectedEvents, SilverBuilder, type BronzeBatch, type SilverOptions, type SilverState, type SilverWrite, type StreamRowData } from './to-silver.ts';
 
@@ -16,7 +17,7 @@ export interface SilverSnapshot {
 
 export function stateFromSnapshot(s: SilverSnapshot): SilverState {
   const st = emptySilverState();
-  for (const [device, epoch, lane, vehicle, ranges, gapsClosed, duplicates, lastIngestMs, lastBronzeId, lastLagMs, maxLagMs] of s.streams) {
+  for (const [device, epoch, lane, vehicle, ranges, gapsClosed, duplicates, lastIngestMs, lastBronzeId, lastLagMs, maxLagMs, series] of s.streams) {
     st.streams.set(streamKey(device, epoch, lane as Lane), {
       device,
       epoch,
@@ -28,6 +29,7 @@ export function stateFromSnapshot(s: SilverSnapshot): SilverState {
       lastBronzeId,
       lastLagMs,
       maxLagMs,
+      series: parseSeries(series),
     });
   }
   for (const [d, v] of s.devices) st.deviceVehicle.set(d, v);

@@ -75,11 +75,11 @@ export class SilverProcessor {
     const streams = (
       await this.conn.runAndReadAll(
         `SELECT gateway, epoch, lane::VARCHAR, vehicle, ranges, gaps_closed::DOUBLE, duplicates::DOUBLE, last_ingest_ms::DOUBLE,
-                last_bronze_id::DOUBLE, last_lag_ms::DOUBLE, max_lag_ms::DOUBLE
+                last_bronze_id::DOUBLE, last_lag_ms::DOUBLE, max_lag_ms::DOUBLE, series
          FROM silver_streams`,
       )
     ).getRows().map(
-      (r): StreamRowData => [String(r[0]), String(r[1]), String(r[2]) as Lane, String(r[3]), String(r[4]), Number(r[5]), Number(r[6]), Number(r[7]), Number(r[8]), r[9] === null ? null : Number(r[9]), r[10] === null ? null : Number(r[10])],
+      (r): StreamRowData => [String(r[0]), String(r[1]), String(r[2]) as Lane, String(r[3]), String(r[4]), Number(r[5]), Number(r[6]), Number(r[7]), Number(r[8]), r[9] === null ? null : Number(r[9]), r[10] === null ? null : Number(r[10]), r[11] === null ? '{}' : String(r[11])],
     );
     const devices = (await this.conn.runAndReadAll('SELECT device_id, vehicle FROM device_vehicle')).getRows().map(([d, v]): [string, string] => [String(d), String(v)]);
     const snapshot: SilverSnapshot = { streams, devices };
@@ -119,7 +119,8 @@ export class SilverProcessor {
 
   private async write(w: SilverWrite): Promise<void> {
     const created = resolveDrivers(w, this.drivers, this.opts.newPseudonym);
-    await inTransaction(this.conn, () => writeSilver(this.conn, w, created));
+    const after = this.watermark;
+    await inTransaction(this.conn, () => writeSilver(this.conn, w, created, after));
     this.watermark = w.lastBronzeId;
   }
 

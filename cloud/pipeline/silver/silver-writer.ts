@@ -1,11 +1,13 @@
 /**
  * Writes one SilverOutput in the caller's transaction: the event rows through the Appender, then the bookkeeping
- * (sequence state, quality figures, dirty partitions, device and driver maps, the Bronze watermark).
+ * (sequence state, quality figures, dirty partitions, device and driver maps, the Bronze watermark), then the
+ * resend check (resend-dedup.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ColumnBatch } from '../../storage/column-batch.ts';
 import { mergeRows } from '../../storage/plain-rows.ts';
 import { QUARANTINE, SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
+import { dropResends, type ResendResult } from './resend-dedup.ts';
 import type { QuarantineRow } from './rows.ts';
 import { DRIVER_MARK, type SilverWrite } from './to-silver.ts';
 
@@ -61,8 +63,11 @@ export function resolveDrivers(w: SilverWrite, drivers: Map<string, string>, new
 
 const VALUE_TEXT = SILVER_READINGS.findIndex((c) => c.name === 'value_text');
 
-/** Writes one Silver transaction's rows and bookkeeping, inside the caller's transaction. */
-export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDrivers: readonly [string, string][]): Promise<void> {
+/**
+ * Writes one Silver transaction's rows and bookkeeping, inside the caller's transaction, then removes resent
+ * copies. `afterBronzeId` is the watermark before this run: the run's rows are those of later Bronze batches.
+ */
+export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDrivers: readonly [string, string][], afterBronzeId: number): Promise<ResendResult> {
   await ColumnBatch.fromData(SILVER_READINGS, w.readings).appendTo(conn, 'silver_readings');
   await ColumnBatch.fromData(SILVER_POSITIONS, w.positions).appendTo(conn, 'silver_positions');
   await ColumnBatch.fromData(SILVER_ALERTS, w.alerts).appendTo(conn, 'silver_alerts');
@@ -73,11 +78,12 @@ export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDri
   await mergeRows(
     conn,
     'quality_daily',
-    w.quality.map((q) => [q.vehicle, isoDay(q.dayMs), q.valid, q.quarantined, q.duplicates, q.lastEventMs, q.lastIngestMs]),
+    w.quality.map((q) => [q.vehicle, isoDay(q.dayMs), q.valid, q.quarantined, q.duplicates, q.lastEventMs, q.lastIngestMs, 0]),
     `ON CONFLICT (vehicle, day) DO UPDATE SET
        valid = quality_daily.valid + excluded.valid,
        quarantined = quality_daily.quarantined + excluded.quarantined,
        duplicates = quality_daily.duplicates + excluded.duplicates,
+       resent = quality_daily.resent + excluded.resent,
        last_event_ms = greatest(quality_daily.last_event_ms, excluded.last_event_ms),
        last_ingest_ms = greatest(quality_daily.last_ingest_ms, excluded.last_ingest_ms)`,
   );
@@ -92,4 +98,5 @@ export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDri
   await mergeRows(conn, 'device_vehicle', w.devices, 'OR REPLACE');
   await mergeRows(conn, 'driver_map', newDrivers, 'OR IGNORE');
   await conn.run(`INSERT OR REPLACE INTO pipeline_state VALUES ('silver_watermark', ?)`, [String(w.lastBronzeId)]);
+  return dropResends(conn, afterBronzeId, w.suspects, w.windows);
 }

@@ -3,6 +3,8 @@
  * upcast v1 to v2, normalise units, route failures to quarantine with a reason. Driver ids are only marked here
  * (DRIVER_MARK); the caller swaps them for pseudonyms (resolveDrivers), so that this part can run on a worker
  * thread without the driver mapping. No I/O: the caller owns the state and writes the output (finish()).
+ * Resent sensor items (same natural key, new seq) are removed in the write transaction, because that needs the
+ * stored Silver rows (resend-dedup.ts); here the series filter (resend-filter.ts) picks the few items to check.
  */
 import type { Lane, ReadingV2, StampedEvent } from '../../../shared/contracts/types.ts';
 import { upcastAlert, upcastGatewayStatus, upcastPosition, upcastReading } from '../../../shared/contracts/upcast.ts';
@@ -15,6 +17,9 @@ import type { QuarantineReason, QuarantineRow } from './rows.ts';
 import { ColumnBatch, type ColumnBatchData } from '../../storage/column-batch.ts';
 import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
 import { addSeq, emptySeqState, serialiseSeqState, type SeqState } from './seq-tracker.ts';
+import type { ResendWindows, SuspectRow } from './resend-dedup.ts';
+import { addItem, compact, mayRepeat, segmentsOf, serialiseSeries, type Segments, type StreamSeries } from './resend-filter.ts';
+import { TimeBuckets } from './time-windows.ts';
 import { dimensionOf, normaliseNumber } from './units.ts';
 
 export interface StreamState {
@@ -28,6 +33,8 @@ export interface StreamState {
   lastBronzeId: number;
   lastLagMs: number | null;
   maxLagMs: number | null;
+  /** Sensor-time segments per series, for the resend filter. */
+  series: StreamSeries;
 }
 
 /** What Silver remembers between batches (persisted in silver_streams and device_vehicle). */
@@ -67,6 +74,10 @@ export interface SilverOutput {
   dirty: Map<string, { vehicle: string; dayMs: number }>;
   touchedStreams: Set<string>;
   touchedDevices: Set<string>;
+  /** Readings and positions that may repeat a stored one, and their event minutes (where to look for the copy). */
+  suspects: SuspectRow[];
+  readingTimes: TimeBuckets;
+  positionTimes: TimeBuckets;
   lastBronzeId: number;
   events: number;
 }
@@ -84,6 +95,9 @@ export function emptySilverOutput(expectedEvents = 4096): SilverOutput {
     dirty: new Map(),
     touchedStreams: new Set(),
     touchedDevices: new Set(),
+    suspects: [],
+    readingTimes: new TimeBuckets(),
+    positionTimes: new TimeBuckets(),
     lastBronzeId: 0,
     events: 0,
   };
@@ -95,7 +109,7 @@ export interface SilverOptions {
 }
 
 /** A silver_streams row. */
-export type StreamRowData = [device: string, epoch: string, lane: Lane, vehicle: string, ranges: string, gapsClosed: number, duplicates: number, lastIngestMs: number, lastBronzeId: number, lastLagMs: number | null, maxLagMs: number | null];
+export type StreamRowData = [device: string, epoch: string, lane: Lane, vehicle: string, ranges: string, gapsClosed: number, duplicates: number, lastIngestMs: number, lastBronzeId: number, lastLagMs: number | null, maxLagMs: number | null, series: string];
 
 /** One Silver transaction's worth of rows and bookkeeping, as plain data. */
 export interface SilverWrite {
@@ -109,6 +123,8 @@ export interface SilverWrite {
   dirty: { vehicle: string; dayMs: number }[];
   streams: StreamRowData[];
   devices: [device: string, vehicle: string][];
+  suspects: SuspectRow[];
+  windows: ResendWindows;
   lastBronzeId: number;
   events: number;
 }
@@ -175,7 +191,9 @@ export class SilverBuilder {
     for (const key of o.touchedStreams) {
       const s = this.state.streams.get(key);
       if (s === undefined) continue;
-      streams.push([s.device, s.epoch, s.lane, s.vehicle, serialiseSeqState(s.seq), s.seq.gapsClosed, s.duplicates, Number.isFinite(s.lastIngestMs) ? s.lastIngestMs : 0, s.lastBronzeId, s.lastLagMs, s.maxLagMs]);
+      // Holes this run filled may let segments join.
+      for (const bySignal of s.series.values()) for (const segs of bySignal.values()) if (segs.length > 4) compact(segs, s.seq);
+      streams.push([s.device, s.epoch, s.lane, s.vehicle, serialiseSeqState(s.seq), s.seq.gapsClosed, s.duplicates, Number.isFinite(s.lastIngestMs) ? s.lastIngestMs : 0, s.lastBronzeId, s.lastLagMs, s.maxLagMs, serialiseSeries(s.series)]);
     }
     const devices: [string, string][] = [];
     for (const d of o.touchedDevices) {
@@ -193,6 +211,8 @@ export class SilverBuilder {
       dirty: [...o.dirty.values()],
       streams,
       devices,
+      suspects: o.suspects,
+      windows: { readings: o.readingTimes.ranges(), positions: o.positionTimes.ranges() },
       lastBronzeId: o.lastBronzeId,
       events: o.events,
     };
@@ -225,6 +245,7 @@ export class SilverBuilder {
         lastBronzeId: 0,
         lastLagMs: null,
         maxLagMs: null,
+        series: new Map(),
       };
       this.state.streams.set(sk, stream);
     }
@@ -288,6 +309,7 @@ export class SilverBuilder {
         t.num(14, i, p.satellites ?? null);
         t.num(15, i, v.value.v);
         t.num(16, i, b.bronzeId);
+        if (this.resendFilter(stream, 'p', p.vehicle, p.sensor, '', e.seq, p.sensorTime)) this.out.positionTimes.add(p.sensorTime);
         this.valid(p.vehicle, p.sensorTime, b.enqueuedMs);
         return p.sensorTime;
       }
@@ -409,8 +431,18 @@ export class SilverBuilder {
     t.num(15, i, r.spn ?? null);
     t.num(16, i, srcVersion);
     t.num(17, i, b.bronzeId);
+    if (this.resendFilter(stream, 'r', r.vehicle, r.sensor, r.signal, e.seq, r.sensorTime)) this.out.readingTimes.add(r.sensorTime);
     this.valid(r.vehicle, r.sensorTime, b.enqueuedMs);
     return r.sensorTime;
+  }
+
+  /** Records a stored reading or position in its series; true (and listed as a suspect) when it may be a resend. */
+  private resendFilter(stream: StreamState, tbl: 'r' | 'p', vehicle: string, sensor: string, signal: string, seq: number, t: number): boolean {
+    const segs = segmentsOf(stream.series, sensor, signal);
+    const suspect = mayRepeat(segs, seq, t);
+    addItem(segs, seq, t, stream.seq);
+    if (suspect) this.out.suspects.push([tbl, vehicle, stream.epoch, stream.lane, seq]);
+    return suspect;
   }
 
   private learnVehicle(stream: StreamState, vehicle: string): void {
