@@ -3,8 +3,8 @@
  * queues) and rebuild it by processing Bronze again in bronze_id order.
  *
  * Determinism: Silver depends only on Bronze rows taken in bronze_id order (ingest time is Bronze's recorded
- * enqueue time, never the clock), dedup keeps the first copy in that order, and driver pseudonyms come from the
- * kept driver_map. Gold depends only on Silver. So the rebuilt tables are byte-identical to the live ones
+ * enqueue time, never the clock), dedup keeps the first copy in that order (of resent sensor items the lowest
+ * (epoch, lane, seq), in any order), and driver pseudonyms come from the kept driver_map. Gold depends only on Silver. So the rebuilt tables are byte-identical to the live ones
  * (compare with digestAll).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
