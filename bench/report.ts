@@ -52,6 +52,8 @@ export const SECTION_ABOUT: Record<string, string> = {
     "Everything real on default settings: the cloud service (embedded hub, Bronze, Silver/Gold loop, API) and one gateway process per truck with default uplink batching (a batch leaves at 64 KB or after 1 s). Probe readings are timed from PUBLISH to being visible in Silver through the pipeline's read connection; baseline: the same probes' hub ack (Bronze commit), so the difference is the Silver step. Most of the time is the gateway's batching window, by design.",
   'Scaling (cloud pipeline)':
     'Bronze ingest, Bronze to Silver and the Gold refresh at 1x, 4x and 16x the work (trucks, one day each) on fresh databases. Baseline: linear growth from the 1x point of the same run; a ratio below 1 means the stage gets cheaper per event at scale. The log-log slope over the three points is the growth exponent (1 = linear).',
+  'Fleet capacity':
+    'The largest fleet this machine runs in real time with everything on it (cloud service, one gateway process per truck, every truck\'s sensors), stepping the truck count; a step is sustained when neither the simulated clock nor the journals fall behind. Baseline: the same sensors publishing to a plain aedes broker (no gateways, no cloud) at the same truck counts.',
   'Contract validation': 'The shipped validator (TypeBox TypeCompiler) against Ajv 8 and Zod 4 on the same ReadingV2 rules.',
 };
 
