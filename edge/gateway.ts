@@ -124,6 +124,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     broker = await startSensorBroker(settings, ingest, log, (what) => {
       if (what === 'authFailures') metrics.authFailures.inc();
       else if (what === 'aclDenied') metrics.aclDenied.inc();
+      else if (what === 'connectionErrors') metrics.connectionErrors.inc();
     });
     ports.mqtt = broker.ports.tcp;
     if (broker.ports.tls !== undefined) ports.mqtts = broker.ports.tls;

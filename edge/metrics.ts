@@ -21,6 +21,7 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
     qos0: new Counter({ name: 'fleetsync_gateway_qos0_total', help: 'QoS 0 publishes (best effort, not acknowledged)', registers: [registry] }),
     rejects: new Counter({ name: 'fleetsync_gateway_rejects_total', help: 'Payloads kept in the rejects lane', labelNames: ['reason'], registers: [registry] }),
     authFailures: new Counter({ name: 'fleetsync_gateway_auth_failures_total', help: 'Refused sensor connections', registers: [registry] }),
+    connectionErrors: new Counter({ name: 'fleetsync_gateway_connection_errors_total', help: 'Sensor connections ended by protocol errors, oversized packets or failed TLS handshakes', registers: [registry] }),
     aclDenied: new Counter({ name: 'fleetsync_gateway_acl_denied_total', help: 'Refused publishes and subscriptions', registers: [registry] }),
     storeFailures: new Counter({ name: 'fleetsync_gateway_store_failures_total', help: 'Publishes not acknowledged because the journal could not store them', registers: [registry] }),
     alerts: new Counter({ name: 'fleetsync_gateway_alerts_total', help: 'Alert lifecycle events emitted', labelNames: ['state', 'severity'], registers: [registry] }),

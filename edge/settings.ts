@@ -29,6 +29,7 @@ export const BrokerSettings = Type.Object(
     websocket: Type.Optional(Type.Object({ port: Port, path: Type.String({ default: '/mqtt' }) }, closed)),
     allowAnonymous: Type.Boolean({ default: false, description: 'anonymous clients may publish as any sensor of this vehicle' }),
     maxPayloadBytes: Type.Integer({ minimum: 64, maximum: 256 * 1024, default: 64 * 1024 }),
+    loginFailureLimit: Type.Integer({ minimum: 1, default: 20, description: 'failed logins per address per minute before that address is refused for the rest of the minute' }),
   },
   { ...closed, default: {} },
 );

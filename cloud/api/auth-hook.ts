@@ -9,7 +9,7 @@
  * The presented token never reaches a log line: logs carry the token id only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FailureLimiter } from '../auth/failure-limiter.ts';
+import type { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { roleAtLeast, type Role } from '../auth/roles.ts';
 import type { StreamTickets } from '../auth/stream-tickets.ts';
 import type { TokenInfo, TokenStore } from '../auth/token-store.ts';

@@ -6,6 +6,8 @@
  *   ...
  *   await api.close();   // before closing the pipeline and stopping the hub
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import fastifyStatic from '@fastify/static';
@@ -14,7 +16,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../../shared/version.ts';
 import type { HubSource } from '../hub/hub-source.ts';
-import { FailureLimiter } from '../auth/failure-limiter.ts';
+import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { StreamTickets } from '../auth/stream-tickets.ts';
 import { TokenStore } from '../auth/token-store.ts';
 import { AlertFeed } from './alert-feed.ts';
@@ -44,6 +46,9 @@ declare module 'fastify' {
 }
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
+/** The dashboard's charting library, served from this origin under /vendor/uplot/ (no CDN: the CSP allows 'self' only). */
+export const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+const UPLOT_FILES = new Set(['/uPlot.esm.js', '/uPlot.min.css']);
 
 export interface CloudApiOptions {
   pipeline: PipelineLike;
@@ -207,6 +212,16 @@ export async function createCloudApi(opts: CloudApiOptions): Promise<FastifyInst
     maxAge: 0,
     // Test and notes files never leave the folder.
     allowedPath: (path) => !/\.(test|spec)\.|\.md$/.test(path),
+  });
+  await app.register(fastifyStatic, {
+    root: UPLOT_DIR,
+    prefix: '/vendor/uplot/',
+    wildcard: false,
+    index: false,
+    decorateReply: false,
+    cacheControl: true,
+    maxAge: 0,
+    allowedPath: (path) => UPLOT_FILES.has(path),
   });
 
   app.addHook('onClose', async () => {

@@ -5,7 +5,7 @@
  * lines a misconfigured or hostile peer costs. Trucks behind one carrier NAT share an address, so the default limit
  * is far above what a few misconfigured gateways retrying with backoff produce.
  */
-import { FailureLimiter } from '../auth/failure-limiter.ts';
+import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 
 export interface ConnectLimiterOptions {
   /** Failures per address and window; 0 turns the limiter off. */

@@ -3,6 +3,9 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { guardPacketSize } from '../../shared/mqtt/packet-size-guard.ts';
+import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { Aedes, type Client, type AuthenticateError, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
@@ -17,6 +20,10 @@ export interface BrokerCounters {
   authFailures: number;
   aclDenied: number;
   handlerFailures: number;
+  /** Protocol errors and oversized packets that ended a connection. */
+  connectionErrors: number;
+  /** Logins refused because the address failed too often. */
+  rateLimited: number;
 }
 
 export interface SensorBroker {
@@ -29,7 +36,7 @@ export interface SensorBroker {
   close(): Promise<void>;
 }
 
-const authError = (code: 4 | 5, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code });
+const authError = (code: 3 | 4 | 5, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code });
 
 /** Told of every refusal as it is counted, e.g. to feed the gateway's Prometheus counters. */
 export type BrokerCountHook = (what: keyof BrokerCounters) => void;
@@ -41,7 +48,10 @@ export async function startSensorBroker(
   onCount: BrokerCountHook = () => undefined,
 ): Promise<SensorBroker> {
   const principals = new WeakMap<Client, Principal>();
-  const counters: BrokerCounters = { authFailures: 0, aclDenied: 0, handlerFailures: 0 };
+  const counters: BrokerCounters = { authFailures: 0, aclDenied: 0, handlerFailures: 0, connectionErrors: 0, rateLimited: 0 };
+  // Each wrong password costs a scrypt check, so repeated guessing from one address is refused outright for a while.
+  const loginFailures = new FailureLimiter({ limit: settings.broker.loginFailureLimit, windowMs: 60_000 });
+  const addressOf = (client: Client): string => (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
   const count = (what: keyof BrokerCounters): void => {
     counters[what]++;
     onCount(what);
@@ -50,14 +60,21 @@ export async function startSensorBroker(
   for (const s of settings.sensors) byUsername.set(s.username, { hash: s.passwordHash, principal: { role: 'sensor', vehicle: settings.vehicle, sensor: s.id } });
   for (const d of settings.displays) byUsername.set(d.username, { hash: d.passwordHash, principal: { role: 'display', vehicle: settings.vehicle, username: d.username } });
 
-  const refuse = (client: Client, code: 4 | 5, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void): void => {
+  const refuse = (client: Client, code: 3 | 4 | 5, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void): void => {
     count('authFailures');
+    if (code === 4) loginFailures.fail(addressOf(client));
     log.warn({ clientId: client.id, reason }, 'sensor connection refused');
     done(authError(code, reason), false);
   };
 
   const aedes = await Aedes.createBroker({
+    connectTimeout: 10_000,
     authenticate: (client, username, password, done) => {
+      const wait = loginFailures.retryAfterS(addressOf(client));
+      if (wait > 0) {
+        count('rateLimited');
+        return refuse(client, 3, `too many failed logins from ${addressOf(client)}; retry in ${wait} s`, done);
+      }
       if (username === undefined || username === '') {
         if (settings.broker.allowAnonymous) {
           principals.set(client, { role: 'anonymous', vehicle: settings.vehicle });
@@ -117,15 +134,38 @@ export async function startSensorBroker(
       servers.push(server);
     });
 
-  const ports: SensorBroker['ports'] = { tcp: await listen(createTcpServer((s) => aedes.handle(s)), settings.broker.port) };
+  // aedes buffers a whole packet before parsing it, even before CONNECT: the guard cuts a peer off at the header of
+  // a packet larger than any payload the gateway would keep (oversized payloads still fit and become rejects).
+  const maxPacket = Math.max(1024 * 1024, 4 * settings.broker.maxPayloadBytes);
+  const handle = (conn: Duplex & { remoteAddress?: string }): void => {
+    guardPacketSize(conn, maxPacket, (v) => {
+      count('connectionErrors');
+      log.warn({ address: conn.remoteAddress, declared: v.declared, limit: v.limit }, 'sensor connection closed: packet too large');
+    });
+    aedes.handle(conn);
+  };
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    count('connectionErrors');
+    log.warn({ clientId: client.id || null, err: err.message }, 'sensor connection error');
+  });
+  const ports: SensorBroker['ports'] = { tcp: await listen(createTcpServer(handle), settings.broker.port) };
   if (settings.broker.tls) {
-    const tls = createTlsServer({ cert: readFileSync(settings.broker.tls.certFile), key: readFileSync(settings.broker.tls.keyFile) }, (s) => aedes.handle(s));
+    const tls = createTlsServer(
+      { cert: readFileSync(settings.broker.tls.certFile), key: readFileSync(settings.broker.tls.keyFile), handshakeTimeout: 10_000 },
+      handle,
+    );
+    // Node reports a failed or timed-out handshake but leaves the socket open: close it.
+    tls.on('tlsClientError', (err, socket) => {
+      count('connectionErrors');
+      log.warn({ err: err.message }, 'sensor TLS handshake failed');
+      socket.destroy();
+    });
     ports.tls = await listen(tls, settings.broker.tls.port);
   }
   let wss: WebSocketServer | undefined;
   if (settings.broker.websocket) {
     const http = createHttpServer();
-    wss = new WebSocketServer({ server: http, path: settings.broker.websocket.path });
+    wss = new WebSocketServer({ server: http, path: settings.broker.websocket.path, maxPayload: maxPacket });
     wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws), req));
     ports.ws = await listen(http, settings.broker.websocket.port);
   }
