@@ -1,4 +1,4 @@
-// Small DOM and formatting helpers. No framework: the pages are a few tables and SVG charts.
+// Small DOM and formatting helpers. No framework: the pages are a few tables, SVG drawings and uPlot charts.
 
 /** Creates an element: h('td', { class: 'x', onclick: fn }, 'text', child). Text is always set as text, never as HTML. */
 export function h(tag, attrs = {}, ...children) {

@@ -97,7 +97,9 @@ describe('dashboard in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) problems.push(`console: ${m.text()}`);
     });
+    const requested: string[] = [];
     page.on('request', (r) => {
+      requested.push(r.url());
       if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url());
     });
 
@@ -133,9 +135,17 @@ describe('dashboard in Chromium', () => {
     // The vehicle page: charts, sync timeline, route of the day.
     await page.click('#fleet-table tr[data-vehicle="TRK-1"] a');
     await page.waitForSelector('#vehicle-status.online');
-    await page.waitForSelector('svg.chart[aria-label="speed"] path.line', { state: 'attached' });
-    await page.waitForSelector('svg.chart[aria-label="temperatures"] path.line', { state: 'attached' });
-    await page.waitForSelector('svg.chart[aria-label="backlog"] rect.period-offline', { state: 'attached' });
+    // The time series are uPlot charts (a canvas each), the library served by this service itself.
+    for (const label of ['speed', 'temperatures', 'backlog', 'ingest lag']) {
+      await page.waitForSelector(`div.chart[aria-label="${label}"] .uplot canvas`, { state: 'attached' });
+    }
+    await page.waitForSelector('div.chart[aria-label="backlog"][data-periods~="offline"]', { state: 'attached' });
+    const canvases = await page.$$eval('div.chart .uplot canvas', (els) => els.map((c) => Number(c.getAttribute('width'))));
+    expect(canvases.length).toBeGreaterThanOrEqual(4);
+    expect(canvases.every((w) => w > 0)).toBe(true);
+    expect(await page.textContent('div.chart[aria-label="temperatures"] .u-legend')).toMatch(/temp|setpoint/);
+    expect(requested).toContain(`${base}/vendor/uplot/uPlot.esm.js`);
+    expect(requested).toContain(`${base}/vendor/uplot/uPlot.min.css`);
     await page.waitForSelector('svg.route-map line.route', { state: 'attached' });
     await page.waitForSelector('#vehicle-twin');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-vehicle.png'), fullPage: true });

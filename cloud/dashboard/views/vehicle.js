@@ -1,7 +1,7 @@
 // One vehicle: sync state, charts over a day (speed, temperatures, backlog, ingest lag), the sync timeline, the
 // route of the day, alerts, the twin, and (operators) direct methods and desired-property changes.
 import { api, ApiError, query, session } from '../api.js';
-import { legend, timeChart } from '../charts.js';
+import { timeChart } from '../charts.js';
 import { ago, append, bytes, clear, duration, h, isoDay, num, time } from '../dom.js';
 import { routeMap } from '../route-map.js';
 
@@ -131,9 +131,9 @@ async function renderCharts(root, id, from, to, range) {
     const names = signals.map((s) => s.signal);
     const speed = [...names.filter((n) => /speed/.test(n) && !/engine/.test(n)).map((n) => series(n)), series('speed_kmh', 'positions')];
     const speedSeries = (await Promise.all(speed)).filter((s) => s.points.length);
-    add('Speed', speedSeries.length ? [timeChart(speedSeries, { from, to, unit: 'km/h', yMin: 0, label: 'speed' }), legend(speedSeries.map((s) => s.name))] : h('p', { class: 'muted' }, 'No speed data this day.'));
+    add('Speed', speedSeries.length ? timeChart(speedSeries, { from, to, unit: 'km/h', yMin: 0, label: 'speed' }) : h('p', { class: 'muted' }, 'No speed data this day.'));
     const temps = await Promise.all(names.filter((n) => /temp|setpoint/.test(n)).slice(0, 5).map((n) => series(n)));
-    add('Temperatures', temps.length ? [timeChart(temps, { from, to, unit: '°C', label: 'temperatures' }), legend(temps.map((s) => s.name))] : h('p', { class: 'muted' }, 'No temperature data this day.'));
+    add('Temperatures', temps.length ? timeChart(temps, { from, to, unit: '°C', label: 'temperatures' }) : h('p', { class: 'muted' }, 'No temperature data this day.'));
   } catch (err) {
     add('Charts', h('p', { class: 'muted' }, err instanceof ApiError && err.status === 501 ? 'Time series are not available from this service.' : `Could not load the series: ${err.message}`));
   }
@@ -150,7 +150,6 @@ async function renderTimeline(root, id, from, to, range) {
       h('div', { class: 'period-legend' }, Object.entries(PERIOD_LABEL).map(([k, label]) => h('span', { class: `period-key period-${k}` }, label))),
       timeChart([backlog], { from, to, periods: t.periods, yMin: 0, label: 'backlog', height: 160 }),
       timeChart([lag], { from, to, periods: t.periods, yMin: 0, unit: 's', label: 'ingest lag', height: 160 }),
-      legend([backlog.name, lag.name]),
       t.periods.length
         ? h('table', { class: 'data small', id: 'sync-periods' }, h('tbody', {}, t.periods.map((p) => h('tr', {}, h('td', {}, PERIOD_LABEL[p.kind] ?? p.kind), h('td', {}, time(p.fromMs)), h('td', {}, time(p.toMs)), h('td', { class: 'num' }, duration(p.toMs - p.fromMs))))))
         : h('p', { class: 'muted' }, 'No offline periods this day.'),
