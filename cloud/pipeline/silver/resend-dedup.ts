@@ -16,7 +16,7 @@
  * stamp, like a sequence duplicate, and takes back the `valid` it was counted with.
  *
  * Cost: nothing when a run has no suspects (the usual case). Otherwise one hash join per table between the
- * suspects and the Silver rows whose event time falls in the suspects' minutes (time-windows.ts); DuckDB skips
+ * suspects and the Silver rows whose event time falls in the suspects' seconds (time-windows.ts); DuckDB skips
  * the other row groups by their min/max statistics.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';

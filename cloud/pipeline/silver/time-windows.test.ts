@@ -4,9 +4,9 @@ import { BUCKET_MS, bucketRanges, rangeFilter, rangesOf, TimeBuckets } from './t
 const T = Date.UTC(2024, 2, 4, 6);
 
 describe('time windows', () => {
-  it('covers every added time with whole minutes, joining adjacent ones', () => {
+  it('covers every added time with whole buckets, joining adjacent ones', () => {
     const b = new TimeBuckets();
-    for (const t of [T + 5, T + 61_000, T + 119_999, T + 3_600_000]) b.add(t);
+    for (const t of [T + 5, T + BUCKET_MS + 1, T + 2 * BUCKET_MS - 1, T + 3_600_000]) b.add(t);
     const r = b.ranges();
     expect(r).toEqual([
       [T, T + 2 * BUCKET_MS - 1],
@@ -24,7 +24,7 @@ describe('time windows', () => {
   });
 
   it('merges the closest ranges first when there are too many', () => {
-    // Minutes 0, 2, 10, 11, 30: gaps 1, 7, 18 between the four spans.
+    // Buckets 0, 2, 10, 11, 30: the spans between them are 2, 8 and 19 buckets apart.
     const r = bucketRanges([0, 2, 10, 11, 30], 2);
     expect(r).toEqual([
       [0, 12 * BUCKET_MS - 1],

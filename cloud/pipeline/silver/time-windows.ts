@@ -7,19 +7,19 @@
 
 export type TimeRange = [lo: number, hi: number];
 
-/** Granularity of the ranges: finer would not prune more (row groups hold far more than a minute of a fleet). */
-export const BUCKET_MS = 60_000;
+/** Granularity of the ranges: a second of a fleet is about one row group of a time-ordered table. */
+export const BUCKET_MS = 1000;
 /** At most this many ranges per run (each is one OR term of the scan filter); the closest ones are merged first. */
 export const MAX_RANGES = 32;
 
-/** Collects the minutes that event times fall in. */
+/** Collects the seconds that event times fall in. */
 export class TimeBuckets {
   private readonly buckets = new Set<number>();
   private last = Number.NaN;
 
   add(eventMs: number): void {
     const b = Math.floor(eventMs / BUCKET_MS);
-    // Consecutive rows nearly always share the minute.
+    // Consecutive rows nearly always share the second.
     if (b === this.last) return;
     this.last = b;
     this.buckets.add(b);
@@ -35,7 +35,7 @@ export class TimeBuckets {
   }
 }
 
-/** Ranges covering the given minute buckets: adjacent minutes join, then the smallest gaps close until few enough. */
+/** Ranges covering the given buckets: adjacent buckets join, then the smallest gaps close until few enough. */
 export function bucketRanges(buckets: number[], maxRanges = MAX_RANGES): TimeRange[] {
   if (buckets.length === 0) return [];
   const sorted = [...buckets].sort((a, b) => a - b);

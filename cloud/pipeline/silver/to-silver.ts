@@ -74,7 +74,7 @@ export interface SilverOutput {
   dirty: Map<string, { vehicle: string; dayMs: number }>;
   touchedStreams: Set<string>;
   touchedDevices: Set<string>;
-  /** Readings and positions that may repeat a stored one, and their event minutes (where to look for the copy). */
+  /** Readings and positions that may repeat a stored one, and their event seconds (where to look for the copy). */
   suspects: SuspectRow[];
   readingTimes: TimeBuckets;
   positionTimes: TimeBuckets;
