@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addItem, compact, MAX_SEGMENTS, mayRepeat, parseSeries, serialiseSeries, type Segments } from './resend-filter.ts';
+import { addItem, compact, MAX_SEGMENTS, mayRepeat, parseSeries, segmentsOf, serialiseSeries, trimSeries, type Segments, type StreamSeries } from './resend-filter.ts';
 import { addSeq, emptySeqState, type SeqState } from './seq-tracker.ts';
 
 /** One stream with several series; items arrive in the given order. Returns the seqs found suspect. */
@@ -112,6 +112,18 @@ describe('resend filter', () => {
       }
       for (const segs of series.values()) expect(segs.length).toBeLessThanOrEqual(MAX_SEGMENTS * 4);
     }
+  });
+
+  it('forgets the series seen longest ago when a stream has too many', () => {
+    const series: StreamSeries = new Map();
+    const seen = emptySeqState();
+    for (let i = 1; i <= 10; i++) {
+      addSeq(seen, i);
+      addItem(segmentsOf(series, i % 2 ? 'a' : 'b', `sig-${i}`), i, 1000 * i, seen);
+    }
+    expect(trimSeries(series, 20)).toBe(0);
+    expect(trimSeries(series, 4)).toBe(6);
+    expect([...series].flatMap(([sensor, m]) => [...m.keys()].map((k) => `${sensor}/${k}`)).sort()).toEqual(['a/sig-7', 'a/sig-9', 'b/sig-10', 'b/sig-8']);
   });
 
   it('round-trips through its stored form and rejects a malformed one', () => {

@@ -22,6 +22,12 @@ export type Segments = number[];
 
 /** More segments than this (a series around many open holes) are merged, closest first; still safe, less precise. */
 export const MAX_SEGMENTS = 32;
+/**
+ * Series kept per stream (a truck has tens to hundreds of signals). A sensor inventing signal names must not grow
+ * memory and silver_streams without bound: beyond this, the series seen longest ago (by seq) are forgotten, and a
+ * copy of one of their items would then go unnoticed.
+ */
+export const MAX_SERIES_PER_STREAM = 2048;
 
 /**
  * The series of one stream: sensor -> signal -> segments; positions under the signal '' (signal ids are never
@@ -79,6 +85,24 @@ export function compact(segs: Segments, seen: SeqState): void {
     if (coversRange(seen, segs[c + 1]! + 1, segs[c + 4]! - 1)) joinNext(segs, c);
     else c += 4;
   }
+}
+
+/** Forgets the series whose newest item is oldest (by seq) until at most `max` remain; returns how many went. */
+export function trimSeries(series: StreamSeries, max = MAX_SERIES_PER_STREAM): number {
+  let n = 0;
+  for (const m of series.values()) n += m.size;
+  if (n <= max) return 0;
+  const all: [sensor: string, signal: string, newest: number][] = [];
+  for (const [sensor, m] of series) for (const [signal, segs] of m) all.push([sensor, signal, segs.length ? segs[segs.length - 3]! : 0]);
+  all.sort((a, b) => a[2] - b[2]);
+  const drop = n - max;
+  for (let i = 0; i < drop; i++) {
+    const [sensor, signal] = all[i]!;
+    const m = series.get(sensor)!;
+    m.delete(signal);
+    if (m.size === 0) series.delete(sensor);
+  }
+  return drop;
 }
 
 function joinNext(segs: Segments, c: number): void {

@@ -18,7 +18,7 @@ import { ColumnBatch, type ColumnBatchData } from '../../storage/column-batch.ts
 import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
 import { addSeq, emptySeqState, serialiseSeqState, type SeqState } from './seq-tracker.ts';
 import type { ResendWindows, SuspectRow } from './resend-dedup.ts';
-import { addItem, compact, mayRepeat, segmentsOf, serialiseSeries, type Segments, type StreamSeries } from './resend-filter.ts';
+import { addItem, compact, mayRepeat, segmentsOf, serialiseSeries, trimSeries, type StreamSeries } from './resend-filter.ts';
 import { TimeBuckets } from './time-windows.ts';
 import { dimensionOf, normaliseNumber } from './units.ts';
 
@@ -193,6 +193,7 @@ export class SilverBuilder {
       if (s === undefined) continue;
       // Holes this run filled may let segments join.
       for (const bySignal of s.series.values()) for (const segs of bySignal.values()) if (segs.length > 4) compact(segs, s.seq);
+      trimSeries(s.series);
       streams.push([s.device, s.epoch, s.lane, s.vehicle, serialiseSeqState(s.seq), s.seq.gapsClosed, s.duplicates, Number.isFinite(s.lastIngestMs) ? s.lastIngestMs : 0, s.lastBronzeId, s.lastLagMs, s.maxLagMs, serialiseSeries(s.series)]);
     }
     const devices: [string, string][] = [];
