@@ -60,6 +60,9 @@ export function makeExportTarget(s: ExportTargetSettings, dataDir: string): Expo
   });
 }
 
+/** Silver chunks per background round before Gold is refreshed (each chunk is up to silver.batchesPerTransaction batches). */
+const BACKGROUND_CHUNKS_PER_ROUND = 4;
+
 export class Pipeline {
   /** The query helpers the API uses (own connection, read-only use). */
   readonly queries: PipelineQueries;
@@ -150,9 +153,10 @@ export class Pipeline {
     if (!this.running || this.closed || this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.exclusive(() => this.catchUpUnlocked())
-        .then(() => {
+      void this.exclusive(() => this.catchUpUnlocked(BACKGROUND_CHUNKS_PER_ROUND))
+        .then((r) => {
           this.lastError = null;
+          if (r.silver.more) this.wake();
         })
         .catch((err) => {
           this.fail(err, 'processing');
@@ -174,8 +178,8 @@ export class Pipeline {
     return run;
   }
 
-  private async catchUpUnlocked(): Promise<CatchUpResult> {
-    const silver = await this.silver.processAll();
+  private async catchUpUnlocked(maxChunks?: number): Promise<CatchUpResult> {
+    const silver = await this.silver.processAll(maxChunks);
     const gold: GoldResult = { partitions: 0, vehicles: 0, alerts: 0 };
     for (;;) {
       const g = await refreshGold(this.worker, this.settings.gold, this.settings.loop.goldPartitionsPerTransaction);

@@ -18,6 +18,8 @@ export interface ProcessResult {
   events: number;
   /** Highest bronze_id now in Silver. */
   watermark: number;
+  /** True when the run stopped at its chunk budget with Bronze batches still waiting. */
+  more?: boolean;
 }
 
 export interface ProcessorOptions extends SilverOptions {
@@ -142,11 +144,22 @@ export class SilverProcessor {
    * Processes until Bronze is exhausted, building run k+1 on the worker while run k is written. Any failure
    * discards the runs in flight and reloads the state; the next call resumes at the watermark.
    */
-  async processAll(): Promise<ProcessResult> {
+  /**
+   * Brings Silver up to Bronze, reading at most `maxChunks` chunks: the background loop bounds it so that Gold is
+   * refreshed between rounds while trucks keep sending, instead of waiting until Bronze goes quiet.
+   */
+  async processAll(maxChunks = Number.POSITIVE_INFINITY): Promise<ProcessResult> {
     let batches = 0;
     let events = 0;
     let readAfter = this.watermark;
+    let launched = 0;
+    let more = false;
     const launch = async (): Promise<{ p: Promise<SilverWrite>; n: number } | null> => {
+      if (launched >= maxChunks) {
+        more = (await this.conn.runAndReadAll('SELECT 1 FROM bronze_batches WHERE bronze_id > ? LIMIT 1', [readAfter])).getRows().length > 0;
+        return null;
+      }
+      launched++;
       const chunk = await this.readChunk(readAfter);
       if (chunk === null) return null;
       readAfter = chunk.lastId;
@@ -170,7 +183,7 @@ export class SilverProcessor {
       }
       inflight = next;
     }
-    return { batches, events, watermark: this.watermark };
+    return { batches, events, watermark: this.watermark, ...(more ? { more } : {}) };
   }
 
   async close(): Promise<void> {
