@@ -4,22 +4,13 @@
  * checks and state updates only). Also the cost of one tick (time-based rules). The stream is generated here,
  * deterministically: one truck driving, ~26 readings per second of truck time.
  */
+import { mulberry32 as prng } from '../../test/support/mulberry32.ts';
 import type { PositionV2, ReadingV2 } from '../../shared/contracts/types.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 import { createAlertEngine, loadDefaultRules, validateRuleSet, type RuleSet } from '../../edge/alerts/index.ts';
 
 type Input = { r: ReadingV2 | PositionV2; rt: number };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VEHICLE = 'TRK-0042';
 const DEPOT = { lat: 51.9045, lon: 4.46 };

@@ -2,6 +2,7 @@
  * Uplink efficiency: the batch wire format against one JSON document per reading, on one truck's generated day.
  * The day is generated here, deterministically, so every run measures the same bytes.
  */
+import { mulberry32 } from '../../test/support/mulberry32.ts';
 import type { PositionV2, ReadingV1, ReadingV2, StampedEvent } from '../../shared/contracts/types.ts';
 import {
   DEFAULT_TARGET_BYTES,
@@ -19,17 +20,7 @@ import {
 } from '../../shared/wire/index.ts';
 import type { BenchRow, BenchSuite } from '../harness.ts';
 
-/** Small, fast, seedable PRNG (mulberry32); the bench must see the same day every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../test/support/mulberry32.ts';
 
 const quantize = (x: number, step: number): number => {
   const q = Math.round(x / step) * step;

@@ -6,6 +6,7 @@
  * a garbage payload never disturbs the decoding of the next good one.
  * FLEETSYNC_FUZZ_ITERATIONS (default 100000) and FLEETSYNC_FUZZ_SEED (default random, printed) replay a run.
  */
+import { mulberry32 as prng } from '../support/mulberry32.ts';
 import { describe, expect, it } from 'vitest';
 import { decodeSensorPayload, type DecodeResult, type RejectCode } from '../../shared/sensor-protocol/decode.ts';
 import { encodeSensorPayload, type SensorWireBody } from '../../shared/sensor-protocol/encode.ts';
@@ -22,17 +23,6 @@ const ITERATIONS = Number(process.env.FLEETSYNC_FUZZ_ITERATIONS ?? 100_000);
 const SEED = Number(process.env.FLEETSYNC_FUZZ_SEED ?? (Date.now() ^ (process.pid << 8)) >>> 0);
 const MAX_BYTES = 16 * 1024;
 
-/** mulberry32: small, fast, good enough to drive a fuzzer reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Obj = Record<string, unknown>;
 const CODES: ReadonlySet<RejectCode> = new Set<RejectCode>([

@@ -6,6 +6,7 @@
  *
  * FLEETSYNC_FUZZ_ITERATIONS (default 100000) sets the count, FLEETSYNC_FUZZ_SEED replays a run.
  */
+import { mulberry32 } from '../support/mulberry32.ts';
 import { Packr } from 'msgpackr';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -27,16 +28,6 @@ const SEED = Number(process.env.FLEETSYNC_FUZZ_SEED ?? (Date.now() ^ (process.pi
 const CODES: ReadonlySet<WireErrorCode> = new Set(['magic', 'truncated', 'corrupt', 'checksum', 'version', 'oversized', 'bomb', 'types']);
 const KINDS = new Set(['reading', 'position', 'alert', 'status', 'reject']);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rnd = mulberry32(SEED);
 const int = (n: number): number => Math.floor(rnd() * n);

@@ -1,4 +1,5 @@
 /** What the hub must have received, checked over the recorded batches: pure functions shared by the gateway tests. */
+import { mulberry32 as prng } from '../support/mulberry32.ts';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
 import type { HubBatch } from './support.ts';
 import { readingKey } from './support.ts';
@@ -81,14 +82,4 @@ export function orderViolations(events: readonly StampedEvent[]): string[] {
   return out;
 }
 
-/** A small seeded PRNG (mulberry32), so a failing random schedule can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../support/mulberry32.ts';
