@@ -21,22 +21,15 @@ export async function appendPlainRows(conn: DuckDBConnection, table: string, row
   }
 }
 
-const staged = new WeakMap<DuckDBConnection, Set<string>>();
-
 /**
- * Bulk upsert: appends `rows` to a connection-local temporary copy of `table` (created once per connection) and
+ * Bulk upsert: appends `rows` to a connection-local temporary copy of `table` (created if missing: a rolled-back transaction also rolls back its creation, so it is never assumed) and
  * merges it with one statement. `merge` is the tail of the INSERT: 'OR IGNORE', 'OR REPLACE', or an
  * `ON CONFLICT ...` clause (which is appended after the SELECT).
  */
 export async function mergeRows(conn: DuckDBConnection, table: string, rows: readonly (readonly Plain[])[], merge: string): Promise<void> {
   if (rows.length === 0) return;
   const tmp = `tmp_${table}`;
-  let seen = staged.get(conn);
-  if (seen === undefined) staged.set(conn, (seen = new Set()));
-  if (!seen.has(table)) {
-    await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tmp} AS SELECT * FROM ${table} LIMIT 0`);
-    seen.add(table);
-  }
+  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tmp} AS SELECT * FROM ${table} LIMIT 0`);
   await conn.run(`DELETE FROM ${tmp}`);
   await appendPlainRows(conn, tmp, rows);
   if (merge === 'OR IGNORE' || merge === 'OR REPLACE') await conn.run(`INSERT ${merge} INTO ${table} SELECT * FROM ${tmp}`);
