@@ -400,6 +400,8 @@ function steps(quick: boolean): number[] {
 
 export const fleetCapacitySuite: BenchSuite = {
   name: 'fleet-capacity',
+  // About 12 minutes per full run: one run keeps `npm run bench` within its hour; each step is already ~60 s long.
+  maxRuns: 1,
   async run({ quick }): Promise<BenchRow[]> {
     const windowS = Number(process.env.FLEETSYNC_BENCH_FLEET_WINDOW_S ?? (quick ? 30 : 60));
     const system: StepResult[] = [];
