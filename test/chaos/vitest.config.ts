@@ -9,9 +9,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
-    include: ['test/chaos/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+    // The gateway's own kill and outage tests, at long-run strength: 20 kills, a five-minute hub outage.
+    include: ['test/chaos/**/*.test.ts', 'test/fuzz/**/*.test.ts', 'test/gateway/kill-recovery.test.ts', 'test/gateway/hub-outage.test.ts'],
     exclude: ['**/node_modules/**'],
-    env: { FLEETSYNC_FUZZ_ITERATIONS: process.env.FLEETSYNC_FUZZ_ITERATIONS ?? '1000000', FLEETSYNC_CHAOS: '1' },
+    env: {
+      FLEETSYNC_FUZZ_ITERATIONS: process.env.FLEETSYNC_FUZZ_ITERATIONS ?? '1000000',
+      FLEETSYNC_KILLS: process.env.FLEETSYNC_KILLS ?? '20',
+      FLEETSYNC_OUTAGE_S: process.env.FLEETSYNC_OUTAGE_S ?? '300',
+      FLEETSYNC_CHAOS: '1',
+    },
     testTimeout: 20 * 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
