@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
-import { DEVICE, FakeGateway, hubMessage, position, reading, tempDir, VEHICLE } from './fixtures.ts';
+import { DEVICE, FakeGateway, hubMessage, position, reading, tempDir, VEHICLE, INGEST_DEPENDENT } from './fixtures.ts';
 import { DAY, fleetDays, shuffled, type Shipment } from './fleet-days.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -94,18 +94,6 @@ describe('redelivery', () => {
     expect((await p.queries.syncHealth(VEHICLE))[0]).toMatchObject({ openGaps: 0, openGapEvents: 0, closedGaps: 1 });
   });
 });
-
-/** Columns that depend on when (and in which order) data arrived, not on what arrived. */
-const INGEST_DEPENDENT = {
-  silver_readings: ['ingest_ms', 'bronze_id'],
-  silver_positions: ['ingest_ms', 'bronze_id'],
-  silver_alerts: ['ingest_ms', 'bronze_id'],
-  silver_status: ['ingest_ms', 'bronze_id'],
-  quarantine: ['ingest_ms', 'bronze_id'],
-  quality_daily: ['last_ingest_ms'],
-  // Lag, gaps closed later: properties of the delivery itself.
-  gold_sync_health: ['last_ingest_ms', 'ingest_lag_ms', 'max_ingest_lag_ms', 'closed_gaps'],
-} as const;
 
 async function deliver(p: Pipeline, shipments: Shipment[], at: (s: Shipment, i: number) => number, processEvery: number): Promise<void> {
   for (let i = 0; i < shipments.length; i++) {

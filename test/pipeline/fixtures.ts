@@ -112,3 +112,15 @@ export const reject = (topic: string, raw: string, reason: string) => ({
   body: { topic, raw: new TextEncoder().encode(raw), reason },
   rt: 0,
 });
+
+/** Columns that depend on when (and in which order) data arrived, not on what arrived: left out when comparing runs. */
+export const INGEST_DEPENDENT = {
+  silver_readings: ['ingest_ms', 'bronze_id'],
+  silver_positions: ['ingest_ms', 'bronze_id'],
+  silver_alerts: ['ingest_ms', 'bronze_id'],
+  silver_status: ['ingest_ms', 'bronze_id'],
+  quarantine: ['ingest_ms', 'bronze_id'],
+  quality_daily: ['last_ingest_ms'],
+  // Lag, gaps closed later: properties of the delivery itself.
+  gold_sync_health: ['last_ingest_ms', 'ingest_lag_ms', 'max_ingest_lag_ms', 'closed_gaps'],
+} as const;

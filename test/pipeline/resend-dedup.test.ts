@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import type { StampedEvent } from '../../shared/contracts/types.ts';
-import { DEVICE, FakeGateway, hubMessage, position, reading, readingV1, tempDir, VEHICLE } from './fixtures.ts';
+import { DEVICE, FakeGateway, hubMessage, position, reading, readingV1, tempDir, VEHICLE, INGEST_DEPENDENT } from './fixtures.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -72,16 +72,6 @@ async function expectOneCopyEach(p: Pipeline): Promise<void> {
 }
 
 /** Columns that say when and in which run a copy arrived, not what arrived. */
-const INGEST_DEPENDENT = {
-  silver_readings: ['ingest_ms', 'bronze_id'],
-  silver_positions: ['ingest_ms', 'bronze_id'],
-  silver_alerts: ['ingest_ms', 'bronze_id'],
-  silver_status: ['ingest_ms', 'bronze_id'],
-  quarantine: ['ingest_ms', 'bronze_id'],
-  quality_daily: ['last_ingest_ms'],
-  gold_sync_health: ['last_ingest_ms', 'ingest_lag_ms', 'max_ingest_lag_ms', 'closed_gaps'],
-} as const;
-
 describe('resent sensor items', () => {
   it('keeps one copy of a reading and a position journalled twice in the same batch', async () => {
     const p = await open();

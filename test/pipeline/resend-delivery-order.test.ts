@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import { decodeBatch, encodeBatch } from '../../shared/wire/index.ts';
-import { hubMessage, tempDir } from './fixtures.ts';
+import { hubMessage, tempDir, INGEST_DEPENDENT } from './fixtures.ts';
 import { DAY, fleetDays, shuffled, type Shipment } from './fleet-days.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,16 +23,6 @@ async function open(): Promise<Pipeline> {
 }
 
 /** Columns that say when and in which run a copy arrived, not what arrived. */
-const INGEST_DEPENDENT = {
-  silver_readings: ['ingest_ms', 'bronze_id'],
-  silver_positions: ['ingest_ms', 'bronze_id'],
-  silver_alerts: ['ingest_ms', 'bronze_id'],
-  silver_status: ['ingest_ms', 'bronze_id'],
-  quarantine: ['ingest_ms', 'bronze_id'],
-  quality_daily: ['last_ingest_ms'],
-  gold_sync_health: ['last_ingest_ms', 'ingest_lag_ms', 'max_ingest_lag_ms', 'closed_gaps'],
-} as const;
-
 describe('resent sensor items and delivery order', () => {
   it('gives the same Silver and Gold for in-order and shuffled delivery of a fleet with resends', async () => {
     const shipments = fleetDays(2, 2);
