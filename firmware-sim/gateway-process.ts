@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../shared/package-root.ts';
 import { createInterface } from 'node:readline';
 
 /** `fleetsync gateway --config <file>`, stopped by itself when this process dies (see gateway-child.js). */
-const CHILD = fileURLToPath(new URL('./gateway-child.js', import.meta.url));
+const CHILD = packagePath('firmware-sim', 'gateway-child.js');
 
 export interface GatewayPorts {
   mqtt: number;
@@ -24,8 +24,11 @@ export interface GatewayProcess {
   readonly starts: number;
   /** Power cut: SIGKILL, no chance to flush. */
   kill9(): Promise<void>;
-  /** Starts it again on the same data folder and settings; the sensor port stays the same. */
-  restart(): Promise<GatewayPorts>;
+  /**
+   * Starts it again on the same data folder and settings; the sensor port stays the same. `env` replaces the extra
+   * environment of this and later starts (e.g. a faked wall clock after a power cut).
+   */
+  restart(opts?: { env?: Readonly<Record<string, string>> }): Promise<GatewayPorts>;
   /** SIGTERM and wait for a clean exit (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -40,6 +43,8 @@ export interface GatewayProcessOptions {
   /** Called when the process ends without being asked to (a crash). */
   onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, stderrTail: string) => void;
   startTimeoutMs?: number;
+  /** Extra environment of the child, over this process's (e.g. LD_PRELOAD of a faked clock). */
+  env?: Readonly<Record<string, string>>;
 }
 
 // Children still running when this process exits are killed: a simulation must not leave gateways behind.
@@ -69,6 +74,7 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
   /** The exit of the current child was asked for (kill9, stop). */
   let expected = false;
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
+  let extraEnv = opts.env ?? {};
 
   const launch = (): Promise<GatewayPorts> =>
     new Promise((resolve, reject) => {
@@ -76,7 +82,11 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
       starts++;
       // stdin is an IPC channel: the child stops when it closes (this process died). Its own process group keeps a
       // terminal's Ctrl-C from reaching it: the simulation stops its gateways itself, after the sensors.
-      const proc = spawn(process.execPath, [CHILD, configFile], { stdio: ['ipc', 'pipe', 'pipe'], detached: true });
+      const proc = spawn(process.execPath, [CHILD, configFile], {
+        stdio: ['ipc', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, ...extraEnv },
+      });
       child = proc;
       track(proc);
       proc.channel?.unref();
@@ -135,8 +145,9 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
       child.kill('SIGKILL');
       await exited;
     },
-    restart: async () => {
+    restart: async (o = {}) => {
       if (isRunning(child)) throw new Error(`gateway ${opts.truckId} is still running`);
+      if (o.env) extraEnv = o.env;
       ports = await launch();
       return ports;
     },

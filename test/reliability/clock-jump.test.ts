@@ -1,0 +1,41 @@
+/**
+ * The gateway's own wall clock jumps three hours forward and back again while sensors publish (libfaketime preloaded
+ * into the gateway process only; skipped when the `faketime` package is missing). Nothing acknowledged is lost,
+ * the seqs stay gap-free, and Silver keeps the sensor time and the gateway's (jumped) receive time side by side.
+ * The longer run, with more jumps, is in the chaos suite (test/chaos/clock-jump.test.ts).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs as removeGatewayDirs } from '../gateway/support.ts';
+import { removeTempDirs as removeHubDirs } from '../hub/support.ts';
+import { FAKETIME_LIB, FAKETIME_MISSING } from '../support/faked-clock.ts';
+import { runClockJump } from './clock-jump.ts';
+import { recordResult } from './support.ts';
+
+const H = 3_600_000;
+
+afterAll(async () => {
+  await removeGatewayDirs();
+  await removeHubDirs();
+});
+
+describe.skipIf(!FAKETIME_LIB)(`gateway wall clock jumps forward 3 h and back${FAKETIME_LIB ? '' : ` (skipped: ${FAKETIME_MISSING})`}`, () => {
+  it('loses nothing acknowledged, keeps seqs gap-free, and Silver keeps both the sensor and the gateway time', { timeout: 60_000 }, async () => {
+    const f = await runClockJump({ phases: [{ offsetMs: 0, seconds: 2 }, { offsetMs: 3 * H, seconds: 3 }, { offsetMs: 0, seconds: 3 }] });
+    recordResult('clock-jump-fast', { ...f });
+    expect(f.phases.map((p) => p.reconnected)).toEqual([true, true, true]);
+    expect(f.readingsAcked).toBeGreaterThan(100);
+    expect(f.lost).toBe(0);
+    expect(f.duplicated).toBe(0);
+    expect(f.unknown).toBe(0);
+    expect(f.missingSeqs).toBe(0);
+    expect(f.duplicateSeqs).toBe(0);
+    expect(f.quarantined).toBe(0);
+    // The gateway stamped receive times three hours ahead while its clock was, and real ones before and after.
+    expect(f.gatewayTimeByOffsetH['3']).toBeGreaterThan(0);
+    expect(f.gatewayTimeByOffsetH['0']).toBeGreaterThan(0);
+    expect(f.gatewayTimeElsewhere).toBe(0);
+    // Sensor time and hub time are not the gateway's: they stay within the real time of the run.
+    expect(f.eventTimeOutsideRun).toBe(0);
+    expect(f.ingestTimeOutsideRun).toBe(0);
+  });
+});
