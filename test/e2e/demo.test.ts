@@ -17,6 +17,7 @@ import { apiClient, type AlertRow, type ApiClient, type VehicleRow } from './sup
 import { gatewayBacklog } from './support/gateway-metrics.ts';
 import { compareKeys, sentKeys, silverKeyCounts, type KeyComparison } from './support/natural-keys.ts';
 import { sampleVehicle, type RunSampler } from './support/run-sampler.ts';
+import { morningStart } from './support/sim-start.ts';
 import { waitFor, within } from './support/wait-for.ts';
 
 const TRUCKS = 5;
@@ -26,17 +27,6 @@ const SPEEDUP = 120;
 // Seed 2 puts two trucks on old (v1) firmware and gives one a misbehaving door sensor.
 const SEED = 2;
 const MIN = 60_000;
-const HOUR = 60 * MIN;
-
-/**
- * The trucks' day depends on the local hour (rush-hour traffic, parking for the night), so the run always starts at
- * 05:30 CET, as the simulator's default does: the latest such time at least two hours ago.
- */
-function morningStart(now = Date.now()): number {
-  const day = new Date(now - 2 * HOUR);
-  const t = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 4, 30);
-  return t <= now - 2 * HOUR ? t : t - 24 * HOUR;
-}
 
 // Scenario times fit the hour: the cut ends with half an hour left to drain, the power cut is early.
 const DEAD_ZONE = { at: 10 * MIN, until: 30 * MIN };

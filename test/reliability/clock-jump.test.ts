@@ -2,7 +2,7 @@
  * The gateway's own wall clock jumps three hours forward and back again while sensors publish (libfaketime preloaded
  * into the gateway process only; skipped when the `faketime` package is missing). Nothing acknowledged is lost,
  * the seqs stay gap-free, and Silver keeps the sensor time and the gateway's (jumped) receive time side by side.
- * The longer run, with more jumps, is in the chaos suite (test/chaos/clock-jump.test.ts).
+ * The longer run, with more jumps, is test/chaos/clock-jump.test.ts; test/chaos/fleet-faults.test.ts jumps a simulated truck's gateway.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs as removeGatewayDirs } from '../gateway/support.ts';
