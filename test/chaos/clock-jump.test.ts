@@ -1,6 +1,6 @@
 /**
  * The gateway process's wall clock jumps while sensors publish (libfaketime; skipped without the `faketime`
- * package): three hours ahead, back to real time, half an hour behind, back again, with the link dropped once in
+ * package): three hours ahead, back to real time, six hours ahead, back again, with the link dropped once in
  * every phase so the gateway reconnects under each clock. Nothing acknowledged may be lost, seqs stay gap-free,
  * Silver keeps sensor time and gateway time. Also measures how many telemetry events the gateway sends in the
  * seconds after a jump back (a batch begun before the jump waits on the wall clock).
@@ -19,15 +19,15 @@ afterAll(async () => {
   await removeHubDirs();
 });
 
-describe.skipIf(!FAKETIME_LIB)(`chaos: gateway wall clock +3 h, back, -30 min, back${FAKETIME_LIB ? '' : ` (skipped: ${FAKETIME_MISSING})`}`, () => {
+describe.skipIf(!FAKETIME_LIB)(`chaos: gateway wall clock +3 h, back, +6 h, back${FAKETIME_LIB ? '' : ` (skipped: ${FAKETIME_MISSING})`}`, () => {
   it('loses nothing acknowledged and keeps both times through every jump', { timeout: 5 * 60_000 }, async () => {
     const f = await runClockJump({
       phases: [
         { offsetMs: 0, seconds: 6 },
         { offsetMs: 3 * H, seconds: 12 },
         { offsetMs: 0, seconds: 12 },
-        { offsetMs: -0.5 * H, seconds: 12 },
-        { offsetMs: 0, seconds: 8 },
+        { offsetMs: 6 * H, seconds: 12 },
+        { offsetMs: 0, seconds: 12 },
       ],
       jumpBackWindowS: 10,
     });
@@ -39,7 +39,7 @@ describe.skipIf(!FAKETIME_LIB)(`chaos: gateway wall clock +3 h, back, -30 min, b
     expect(f.missingSeqs).toBe(0);
     expect(f.duplicateSeqs).toBe(0);
     expect(f.quarantined).toBe(0);
-    for (const h of ['0', '3', '-0.5']) expect(f.gatewayTimeByOffsetH[h], `rows stamped at offset ${h} h`).toBeGreaterThan(0);
+    for (const h of ['0', '3', '6']) expect(f.gatewayTimeByOffsetH[h], `rows stamped at offset ${h} h`).toBeGreaterThan(0);
     expect(f.gatewayTimeElsewhere).toBe(0);
     expect(f.eventTimeOutsideRun).toBe(0);
     expect(f.ingestTimeOutsideRun).toBe(0);
