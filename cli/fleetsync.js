@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The package's bin. TypeScript sources run through tsx's loader, so `npm ci` is the whole build.
-import { register } from 'tsx/esm/api';
+// The package's bin: the bundle in dist/ when it is up to date, else the TypeScript sources (see load-main.js).
+import { loadMain } from './load-main.js';
 
-register();
-const { main } = await import('./main.ts');
+const { main } = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

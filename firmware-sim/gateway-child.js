@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // `fleetsync gateway --config <file>` as the child of a simulation. The parent holds an IPC channel open: when the
 // parent dies (even by SIGKILL) the channel closes and the gateway stops, so no simulated truck outlives its fleet.
-import { register } from 'tsx/esm/api';
+import { loadMain } from '../cli/load-main.js';
 
-register();
 const config = process.argv[2];
 if (!config) {
   process.stderr.write('usage: gateway-child.js <config file>\n');
@@ -18,5 +17,5 @@ if (process.channel) {
     setTimeout(() => process.exit(1), 10_000).unref();
   });
 }
-const { main } = await import('../cli/main.ts');
+const { main } = await loadMain();
 process.exitCode = await main(['gateway', '--config', config]);

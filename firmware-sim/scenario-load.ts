@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../shared/package-root.ts';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { EVENT_SCHEMAS, ScenarioSchema, type Scenario } from './scenario-schema.ts';
@@ -26,7 +26,7 @@ export class ScenarioError extends Error {
 }
 
 /** The library of named scenarios shipped with the simulator. */
-export const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
+export const SCENARIO_DIR = `${packagePath('firmware-sim', 'scenarios')}/`;
 
 /** TypeBox says "Expected union value" for a failed union; the union's description says what was expected. */
 function messageOf(err: ValueError): string {

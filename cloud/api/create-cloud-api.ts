@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../shared/package-root.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -45,7 +45,7 @@ declare module 'fastify' {
   }
 }
 
-export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
+export const DASHBOARD_DIR = `${packagePath('cloud', 'dashboard')}/`;
 /** The dashboard's charting library, served from this origin under /vendor/uplot/ (no CDN: the CSP allows 'self' only). */
 export const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 const UPLOT_FILES = new Set(['/uPlot.esm.js', '/uPlot.min.css']);

@@ -3,7 +3,7 @@
 #
 #   deploy/edge/build-release.sh [--arch arm64|amd64] [--node-tarball node-v20.x-linux-arm64.tar.xz] [--out DIR]
 #
-# The tarball unpacks to fleetsync-<version>/ with the sources, production node_modules for the target
+# The tarball unpacks to fleetsync-<version>/ with the sources, their bundle in dist/, production node_modules for the target
 # architecture and, with --node-tarball, an official Node.js build in node/ (an offline install needs nothing
 # else from the truck). On the truck: tar xf ...; sudo fleetsync-<version>/deploy/edge/install.sh
 set -euo pipefail
@@ -34,6 +34,9 @@ mkdir -p "$WORK/$NAME"
 git -C "$SRC" archive --format=tar HEAD | tar -C "$WORK/$NAME" -xf -
 # --cpu/--os pick the native optional packages (esbuild for tsx, DuckDB, msgpackr-extract) of the target.
 (cd "$WORK/$NAME" && npm ci --omit=dev --no-audit --no-fund --cpu="$CPU" --os=linux)
+# The bundle (dist/) is built here, with this machine's esbuild, from the same commit: the gateway then runs
+# without tsx's loader thread (about 40 MB less RSS). Built after the copy, so it is newer than every source file.
+(cd "$SRC" && node deploy/build-dist.mjs --quiet --out "$WORK/$NAME/dist")
 if [ -n "$NODE_TARBALL" ]; then
   mkdir -p "$WORK/$NAME/node"
   tar -C "$WORK/$NAME/node" --strip-components=1 -xf "$NODE_TARBALL"

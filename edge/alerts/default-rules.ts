@@ -1,11 +1,11 @@
 /** The rule set shipped for a refrigerated truck (default-rules.yaml), parsed and validated. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../shared/package-root.ts';
 import type { RuleSet } from './rule-schema.ts';
 import { parseRuleSet } from './parse-rules.ts';
 import { AlertConfigError } from './errors.ts';
 
-export const DEFAULT_RULES_PATH = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
+export const DEFAULT_RULES_PATH = packagePath('edge', 'alerts', 'default-rules.yaml');
 
 export function loadDefaultRules(): RuleSet {
   const res = parseRuleSet(readFileSync(DEFAULT_RULES_PATH, 'utf8'), 'yaml');

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildDist } from '../../deploy/build-dist.mjs';
 
 const REPO = resolve(import.meta.dirname, '../..');
 let work: string;
@@ -16,6 +17,17 @@ let fakeSystemctl: string;
 let callLog: string;
 
 function makeRelease(version: string): string {
+  return makeReleaseIn(version);
+}
+
+/** A release with its bundle, as deploy/edge/build-release.sh makes them. */
+async function makeBuiltRelease(version: string): Promise<string> {
+  const dir = makeReleaseIn(version);
+  await buildDist({ outdir: join(dir, 'dist') });
+  return dir;
+}
+
+function makeReleaseIn(version: string): string {
   const dir = join(work, `src-${version}`);
   for (const part of ['cli', 'edge', 'shared', 'deploy']) {
     cpSync(join(REPO, part), join(dir, part), { recursive: true, filter: (src) => !src.includes('node_modules') && !src.endsWith('.test.ts') });
@@ -93,16 +105,18 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
       'is-active --quiet fleetsync-gateway.service', 'daemon-reload', 'enable fleetsync-gateway.service', 'start fleetsync-gateway.service',
       'show -p NRestarts --value fleetsync-gateway.service', 'is-active --quiet fleetsync-gateway.service', 'show -p NRestarts --value fleetsync-gateway.service',
     ]);
+    expect(r.out).toContain('will run its TypeScript sources');
     // The connection string never appears on a command line or in the output.
     expect(r.out).not.toContain('a2V5');
   });
 
-  it('upgrades: stops, switches current, keeps previous, the configuration and the data folder, starts', () => {
+  it('upgrades: stops, switches current, keeps previous, the configuration and the data folder, starts', async () => {
     const journalFile = join(root, 'var/lib/fleetsync/journal/000001.log');
     mkdirSync(join(root, 'var/lib/fleetsync/journal'), { recursive: true });
     writeFileSync(journalFile, 'unsent events');
-    const r = run(join(makeRelease('1.1.0'), 'deploy/edge/install.sh'), []);
+    const r = run(join(await makeBuiltRelease('1.1.0'), 'deploy/edge/install.sh'), []);
     expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('the release runs its bundle (dist/)');
     expect(link('current')).toBe('releases/1.1.0');
     expect(link('previous')).toBe('releases/1.0.0');
     expect(config().gatewayId).toBe('gw-7');

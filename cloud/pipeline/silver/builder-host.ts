@@ -4,6 +4,8 @@
  * threads are off). Both keep their own copy of the Silver state, loaded from a snapshot of the database.
  */
 import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { packagePath } from '../../../shared/package-root.ts';
 import type { Lane } from '../../../shared/contracts/types.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
 import { parseSeries } from './resend-filter.ts';
@@ -95,8 +97,8 @@ export class WorkerBuilder implements BuilderHost {
 
   /** Starts the worker thread (TypeScript through tsx's loader, as the CLI does). */
   static start(): WorkerBuilder {
-    const boot = new URL('./silver-worker-boot.mjs', import.meta.url);
-    const entry = new URL('./silver-worker.ts', import.meta.url).href;
+    const boot = pathToFileURL(packagePath('cloud', 'pipeline', 'silver', 'silver-worker-boot.mjs'));
+    const entry = pathToFileURL(packagePath('cloud', 'pipeline', 'silver', 'silver-worker.ts')).href;
     return new WorkerBuilder(new Worker(boot, { workerData: { entry } }));
   }
 
