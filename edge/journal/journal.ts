@@ -3,7 +3,12 @@
  *
  * One serialized writer does every write (appends, ack deletions, evictions and their meta records), so batches
  * commit in seq order and lane meta snapshots are never applied out of order. Group commit is adaptive: a batch is
- * written as soon as no write is running; items arriving meanwhile form the next batch.
+ * written as soon as no write is running; items arriving meanwhile form the next batch. At low rates a short commit
+ * delay (like MySQL's binlog_group_commit_sync_delay) lets a few items share one fsync: the oldest queued item waits
+ * at most `commitDelayMs`, and alerts, a full `commitNoDelayCount`, flushes and closing never wait. The delay is
+ * only worth it while other items do arrive during it: an appender that waits for each append before the next (one
+ * sensor with one message in flight) gains nothing, so when delays stop gathering company they are skipped, with
+ * an occasional probe to notice when company comes back.
  *
  * In-memory state is derived from disk: any failed write rejects everything queued, closes the database (LevelDB
  * refuses writes after a failed one) and rebuilds the state by reopening and scanning. Seqs are re-derived from the
@@ -110,6 +115,10 @@ type Item =
 
 const packr = new Packr({ useRecords: false });
 const SCAN_CHUNK = 1000;
+/** Commit delays are skipped while fewer puts than this join them on average... */
+const DELAY_MIN_GAIN = 0.5;
+/** ...except for one probe this often. */
+const DELAY_PROBE_EVERY_MS = 500;
 
 export class Journal extends EventEmitter<JournalEvents> {
   private db: JournalDb;
@@ -119,6 +128,15 @@ export class Journal extends EventEmitter<JournalEvents> {
   private queuedPuts = 0;
   private writing = false;
   private drainScheduled = false;
+  private commitTimer: NodeJS.Timeout | null = null;
+  /** performance.now() when the queue last went from empty to not empty. */
+  private queuedSince = 0;
+  private alertQueued = false;
+  /** Puts queued when the pending commit delay began, or null when no delay is pending. */
+  private delayFromPuts: number | null = null;
+  /** Smoothed count of puts that joined during a commit delay; below DELAY_MIN_GAIN the delay is skipped. */
+  private delayGain = 1;
+  private lastDelayProbe = 0;
   private idleWaiters: Array<() => void> = [];
   private failureStreak = 0;
   private droppedBestEffort = 0;
@@ -216,7 +234,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     L.pendingRt.set(seq, item.rt);
     if (L.head === null) L.head = { seq, rt: item.rt };
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ t: 'put', lane, seq, key: eventKey(lane, seq), value, bytes, resolve, reject });
+      this.enqueue({ t: 'put', lane, seq, key: eventKey(lane, seq), value, bytes, resolve, reject });
       this.queuedPuts += 1;
       this.kick();
     });
@@ -260,7 +278,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     const { bytes } = L.index.removeRange(fromSeq, toSeq, (seq) => keys.push(eventKey(lane, seq)));
     this.refreshHead(L);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ t: 'ack', lane, lo: fromSeq, hi: toSeq, at, keys, bytes, resolve, reject });
+      this.enqueue({ t: 'ack', lane, lo: fromSeq, hi: toSeq, at, keys, bytes, resolve, reject });
       this.kick();
     });
   }
@@ -450,7 +468,9 @@ export class Journal extends EventEmitter<JournalEvents> {
   /** Resolves when everything queued so far has been written (or rejected). */
   flushed(): Promise<void> {
     if (!this.writing && !this.drainScheduled && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.kick(true);
+    return idle;
   }
 
   /** Writes what is queued, then closes. Appends after this reject with JournalUnavailableError. */
@@ -501,19 +521,40 @@ export class Journal extends EventEmitter<JournalEvents> {
     const hi = seqs.at(-1)!;
     L.done = addRange(L.done, lo, hi);
     L.evicted += seqs.length;
-    this.queue.push({ t: 'evict', lane: L.lane, lo, hi, keys, bytes: freed });
+    this.enqueue({ t: 'evict', lane: L.lane, lo, hi, keys, bytes: freed });
     this.refreshHead(L);
     this.emit('evicted', L.lane, seqs.length, freed);
   }
 
   // ---------------------------------------------------------------- internals: writer
 
+  private enqueue(item: Item): void {
+    if (this.queue.length === 0) this.queuedSince = performance.now();
+    if (item.t === 'put' && item.lane === 'alerts') this.alertQueued = true;
+    this.queue.push(item);
+  }
+
   /**
-   * Starts a write if none is running. Deferred by one tick so that appends issued in the same turn (e.g. every
-   * appender woken by the previous batch's resolutions) join one batch instead of the first going out alone.
+   * Starts a write if none is running, after the commit delay if one applies (`urgent` skips it). Deferred by at
+   * least one tick so that appends issued in the same turn (e.g. every appender woken by the previous batch's
+   * resolutions) join one batch instead of the first going out alone.
    */
-  private kick(): void {
+  private kick(urgent = false): void {
     if (this.writing || this.drainScheduled || this.queue.length === 0 || !this.accepting()) return;
+    const wait = urgent ? 0 : this.commitWait();
+    if (wait > 0) {
+      this.delayFromPuts ??= this.queuedPuts;
+      // Not unref'd: appenders await this write, so it must keep the process alive.
+      this.commitTimer ??= setTimeout(() => {
+        this.commitTimer = null;
+        this.kick(true);
+      }, wait);
+      return;
+    }
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = null;
+    }
     this.drainScheduled = true;
     process.nextTick(() => {
       this.drainScheduled = false;
@@ -529,6 +570,7 @@ export class Journal extends EventEmitter<JournalEvents> {
   private async drain(): Promise<void> {
     if (this.writing || this.queue.length === 0 || !this.accepting()) return this.notifyIdle();
     this.writing = true;
+    this.noteDelayGain();
     const batch = this.cut();
     let failure: { err: unknown } | null = null;
     try {
@@ -543,6 +585,26 @@ export class Journal extends EventEmitter<JournalEvents> {
     else this.onDurable(batch);
     this.kick();
     this.notifyIdle();
+  }
+
+  /** Milliseconds the queue may still wait for more items to share its fsync; 0 or less: write now. */
+  private commitWait(): number {
+    const { commitDelayMs, commitNoDelayCount } = this.settings;
+    if (commitDelayMs === 0 || this.alertQueued || this.queuedPuts >= commitNoDelayCount) return 0;
+    if (this.stateValue !== 'open' || this.idleWaiters.length > 0) return 0;
+    const now = performance.now();
+    if (this.delayFromPuts === null && this.delayGain < DELAY_MIN_GAIN) {
+      if (now - this.lastDelayProbe < DELAY_PROBE_EVERY_MS) return 0;
+      this.lastDelayProbe = now;
+    }
+    return this.queuedSince + commitDelayMs - now;
+  }
+
+  /** Learns, at each write that followed a commit delay, how many puts joined during it. */
+  private noteDelayGain(): void {
+    if (this.delayFromPuts === null) return;
+    this.delayGain = 0.7 * this.delayGain + 0.3 * (this.queuedPuts - this.delayFromPuts);
+    this.delayFromPuts = null;
   }
 
   private notifyIdle(): void {
@@ -565,7 +627,9 @@ export class Journal extends EventEmitter<JournalEvents> {
       events += e;
       bytes += b;
     }
-    return this.queue.splice(0, n);
+    const batch = this.queue.splice(0, n);
+    this.alertQueued = this.queue.some((i) => i.t === 'put' && i.lane === 'alerts');
+    return batch;
   }
 
   private buildOps(batch: Item[]): BatchOp[] {
