@@ -7,7 +7,9 @@
  *
  * Each child prints JSON lines on stdout and takes JSON commands on stdin: brokers answer {"cmd":"usage"} with their
  * own process.cpuUsage() and RSS; a load process answers {"cmd":"run", ...} with its rate and PUBACK latencies.
- * FLEETSYNC_BENCH_NODE_ARGS adds node flags to the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * Broker children run from a bundle of this file (builtSelf: no tsx loader, as `npm run build` ships the product);
+ * the gateway gets the systemd unit's V8 flags (deployedNodeOptions). FLEETSYNC_BENCH_NODE_ARGS adds node flags to
+ * the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
+import { packagePath } from '../../shared/package-root.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -61,8 +64,10 @@ export class Child {
   private stderr = '';
   private exited = false;
 
-  constructor(role: string, arg: unknown, nodeArgs: string[] = []) {
-    this.proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, role, JSON.stringify(arg ?? null)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `script`: a bundle of this file (see builtSelf) run without tsx's loader; default this file through tsx. */
+  constructor(role: string, arg: unknown, nodeArgs: string[] = [], script?: string) {
+    const entry = script ? [script] : ['--import', 'tsx', SELF];
+    this.proc = spawn(process.execPath, [...nodeArgs, ...entry, role, JSON.stringify(arg ?? null)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const rl = createInterface({ input: this.proc.stdout! });
     rl.on('line', (line) => {
       if (!line.startsWith('{"@":')) return; // pino lines and other output are not protocol
@@ -119,11 +124,39 @@ export class Child {
 
 const brokerNodeArgs = (): string[] => (process.env.FLEETSYNC_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
+/**
+ * The V8 flags the systemd unit gives the gateway on a truck (NODE_OPTIONS in deploy/edge/fleetsync-gateway.service):
+ * a small young generation and a heap cap. The bench runs the gateway as deployed.
+ */
+export function deployedNodeOptions(): string[] {
+  const unit = readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
+  const m = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(unit);
+  if (!m) throw new Error('deploy/edge/fleetsync-gateway.service sets no NODE_OPTIONS');
+  return m[1]!.split(/\s+/).filter(Boolean);
+}
+
+let built: Promise<string> | null = null;
+/**
+ * This file bundled as the product ships (`npm run build`: plain ESM, no tsx loader thread), built once per bench
+ * process. Broker children (the gateway and its plain-aedes baseline alike) run from it, so their CPU and RSS are
+ * those of the deployed gateway and not of the development loader.
+ */
+export function builtSelf(): Promise<string> {
+  built ??= (async () => {
+    const { buildDist } = await import('../../deploy/build-dist.mjs');
+    const outdir = `${packagePath('bench', 'out', 'dist')}/`;
+    await buildDist({ outdir, entryPoints: { 'edge-procs': 'bench/suites/edge-procs.ts' } });
+    return `${outdir}edge-procs.mjs`;
+  })();
+  return built;
+}
+
 /** Starts a broker child and waits for its ports. */
 export async function startBroker(kind: 'gateway', settings: Record<string, unknown>): Promise<{ child: Child; mqtt: number; http?: number }>;
 export async function startBroker(kind: 'aedes'): Promise<{ child: Child; mqtt: number; http?: number }>;
 export async function startBroker(kind: 'gateway' | 'aedes', settings?: Record<string, unknown>): Promise<{ child: Child; mqtt: number; http?: number }> {
-  const child = new Child(kind, settings ?? null, brokerNodeArgs());
+  const nodeArgs = kind === 'gateway' ? [...deployedNodeOptions(), ...brokerNodeArgs()] : brokerNodeArgs();
+  const child = new Child(kind, settings ?? null, nodeArgs, await builtSelf());
   const ready = await child.next(120_000);
   return { child, mqtt: ready.mqtt as number, ...(typeof ready.http === 'number' ? { http: ready.http } : {}) };
 }
