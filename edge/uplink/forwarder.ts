@@ -32,12 +32,21 @@ export interface ForwarderHooks {
 interface LaneCursors {
   live: LaneCursor;
   backlog: LaneCursor | null;
-  /** Approximate receive time of the oldest unread live event: when the first commit after a catch-up happened. */
-  oldestLiveRt: number | null;
+  /**
+   * When the oldest unread live event arrived, approximately (the first commit after a catch-up), on the monotonic
+   * clock: batch ages must not follow the wall clock, which a truck's gateway may have set back by hours.
+   */
+  oldestLiveAt: number | null;
   fullBatchEvents: number;
 }
 
 const READ_MAX_EVENTS = 20_000;
+
+/** The scheduler's clock: monotonic, so a wall clock set back or forward neither stalls nor rushes batches. */
+const monoNow = (): number => performance.now();
+
+/** An event's receive time (wall clock) on the monotonic clock; from the future (the clock went back) means now. */
+const monoOfRt = (rt: number): number => monoNow() - Math.max(0, Date.now() - rt);
 
 /**
  * Moves journal batches to the hub: reads lane cursors, packs batches with the wire format, keeps a bounded window
@@ -76,10 +85,10 @@ export class Forwarder {
       this.wake();
     });
     journal.on('committed', (lanes: Lane[]) => {
-      const now = Date.now();
+      const now = monoNow();
       for (const lane of lanes) {
         const c = this.cursors.get(lane);
-        if (c && c.oldestLiveRt === null) c.oldestLiveRt = now;
+        if (c && c.oldestLiveAt === null) c.oldestLiveAt = now;
       }
       if (this.commitMatters(lanes, now)) this.wake();
     });
@@ -126,7 +135,7 @@ export class Forwarder {
 
   private sleep(why: 'blocked' | 'data' | 'age', untilMs?: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = untilMs === undefined ? undefined : setTimeout(() => this.wake(), Math.max(1, untilMs - Date.now()));
+      const t = untilMs === undefined ? undefined : setTimeout(() => this.wake(), Math.max(1, untilMs - monoNow()));
       this.sleepingFor = why;
       this.sleepingUntil = untilMs ?? Number.POSITIVE_INFINITY;
       this.wakeFn = () => (clearTimeout(t), resolve());
@@ -151,12 +160,12 @@ export class Forwarder {
   }
 
   private rebuildCursors(): void {
-    const now = Date.now();
+    const now = monoNow();
     for (const lane of LANES) {
       const { live, backlog } = this.journal.liveAndBacklog(lane, { recent: 0 });
       const prev = this.cursors.get(lane);
-      this.cursors.set(lane, { live, backlog, oldestLiveRt: null, fullBatchEvents: prev?.fullBatchEvents ?? 2000 });
-      if (this.journal.committedSeq(lane) > live.position) this.cursors.get(lane)!.oldestLiveRt = now;
+      this.cursors.set(lane, { live, backlog, oldestLiveAt: null, fullBatchEvents: prev?.fullBatchEvents ?? 2000 });
+      if (this.journal.committedSeq(lane) > live.position) this.cursors.get(lane)!.oldestLiveAt = now;
     }
     this.cursorsForGeneration = this.linkGeneration;
     this.sched = { credit: {} };
@@ -172,7 +181,7 @@ export class Forwarder {
     return {
       lane,
       liveUnread,
-      oldestLiveRt: liveUnread > 0 ? c.oldestLiveRt : null,
+      oldestLiveAt: liveUnread > 0 ? c.oldestLiveAt : null,
       backlogPending: c.backlog !== null && !c.backlog.exhausted,
       maxAgeMs: lane === 'alerts' ? this.settings.alertsMaxAgeMs : this.settings.telemetryMaxAgeMs,
       fullBatchEvents: c.fullBatchEvents,
@@ -183,7 +192,7 @@ export class Forwarder {
     while (this.running) {
       this.loopPasses++;
       if (this.link.state !== 'online' || this.settings.paused || this.journal.state !== 'open') {
-        await this.sleep('blocked', Date.now() + 1000);
+        await this.sleep('blocked', monoNow() + 1000);
         continue;
       }
       if (this.cursorsForGeneration !== this.linkGeneration) {
@@ -198,7 +207,7 @@ export class Forwarder {
         await Promise.race([this.sleep('blocked'), ...this.inflight]).catch(() => undefined);
         continue;
       }
-      const pick = nextSend(this.views(), this.sched, Date.now(), this.settings.backlogShare, this.forceUntilIdle);
+      const pick = nextSend(this.views(), this.sched, monoNow(), this.settings.backlogShare, this.forceUntilIdle);
       if (pick === null || 'waitUntil' in pick) {
         if (pick === null && this.inflight.size === 0) this.settleIdle();
         if (pick === null) await this.sleep('data');
@@ -209,7 +218,7 @@ export class Forwarder {
         await this.sendNext(pick.lane, pick.source);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, lane: pick.lane }, 'could not prepare a batch');
-        await this.sleep('blocked', Date.now() + 500);
+        await this.sleep('blocked', monoNow() + 500);
       }
     }
   }
@@ -225,7 +234,7 @@ export class Forwarder {
     const cursor = source === 'live' ? c.live : c.backlog!;
     const target = this.settings.batchTargetBytes;
     const chunk = await cursor.next({ maxEvents: Math.min(READ_MAX_EVENTS, c.fullBatchEvents * 2), maxBytes: target * 16 });
-    if (source === 'live' && cursor.position >= this.journal.committedSeq(lane)) c.oldestLiveRt = null;
+    if (source === 'live' && cursor.position >= this.journal.committedSeq(lane)) c.oldestLiveAt = null;
     if (chunk.events.length === 0) {
       if (source === 'backlog') c.backlog = null;
       return;
@@ -246,7 +255,7 @@ export class Forwarder {
     }
     if (fitted.taken < chunk.events.length) {
       cursor.rewind(chunk.seqs[fitted.taken - 1]!);
-      if (source === 'live') c.oldestLiveRt = chunk.events[fitted.taken]!.rt;
+      if (source === 'live') c.oldestLiveAt = monoOfRt(chunk.events[fitted.taken]!.rt);
       c.fullBatchEvents = Math.max(16, fitted.taken);
     }
     const first = chunk.seqs[0]!;

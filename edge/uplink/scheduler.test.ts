@@ -3,7 +3,7 @@ import { nextSend, type LaneView, type SchedulerState } from './scheduler.ts';
 
 const view = (over: Partial<LaneView> & Pick<LaneView, 'lane'>): LaneView => ({
   liveUnread: 0,
-  oldestLiveRt: null,
+  oldestLiveAt: null,
   backlogPending: false,
   maxAgeMs: 1000,
   fullBatchEvents: 1000,
@@ -14,8 +14,8 @@ const fresh = (): SchedulerState => ({ credit: {} });
 describe('uplink scheduler', () => {
   it('sends alerts before anything else, backlog first', () => {
     const views = [
-      view({ lane: 'telemetry', liveUnread: 5000, oldestLiveRt: 0, backlogPending: true }),
-      view({ lane: 'alerts', liveUnread: 1, oldestLiveRt: 0, backlogPending: true, maxAgeMs: 0 }),
+      view({ lane: 'telemetry', liveUnread: 5000, oldestLiveAt: 0, backlogPending: true }),
+      view({ lane: 'alerts', liveUnread: 1, oldestLiveAt: 0, backlogPending: true, maxAgeMs: 0 }),
     ];
     expect(nextSend(views, fresh(), 10_000, 0.5)).toEqual({ lane: 'alerts', source: 'backlog' });
     views[1]!.backlogPending = false;
@@ -23,7 +23,7 @@ describe('uplink scheduler', () => {
   });
 
   it('shares the link between live telemetry and backlog at the configured share', () => {
-    const views = [view({ lane: 'telemetry', liveUnread: 2000, oldestLiveRt: 0, backlogPending: true })];
+    const views = [view({ lane: 'telemetry', liveUnread: 2000, oldestLiveAt: 0, backlogPending: true })];
     const state = fresh();
     const picks = Array.from({ length: 100 }, () => nextSend(views, state, 5000, 0.25));
     const backlog = picks.filter((p) => p && 'source' in p && p.source === 'backlog').length;
@@ -31,7 +31,7 @@ describe('uplink scheduler', () => {
   });
 
   it('lets a young, small live batch wait for its age while the backlog uses the link', () => {
-    const views = [view({ lane: 'telemetry', liveUnread: 10, oldestLiveRt: 9_500, backlogPending: true })];
+    const views = [view({ lane: 'telemetry', liveUnread: 10, oldestLiveAt: 9_500, backlogPending: true })];
     expect(nextSend(views, fresh(), 10_000, 0.5)).toEqual({ lane: 'telemetry', source: 'backlog' });
     views[0]!.backlogPending = false;
     expect(nextSend(views, fresh(), 10_000, 0.5)).toEqual({ waitUntil: 10_500 });
@@ -39,12 +39,12 @@ describe('uplink scheduler', () => {
   });
 
   it('sends a full live batch at once, whatever its age', () => {
-    const views = [view({ lane: 'telemetry', liveUnread: 1000, oldestLiveRt: 9_999 })];
+    const views = [view({ lane: 'telemetry', liveUnread: 1000, oldestLiveAt: 9_999 })];
     expect(nextSend(views, fresh(), 10_000, 0.5)).toEqual({ lane: 'telemetry', source: 'live' });
   });
 
   it('flushes everything when forced', () => {
-    const views = [view({ lane: 'rejects', liveUnread: 1, oldestLiveRt: 9_999 })];
+    const views = [view({ lane: 'rejects', liveUnread: 1, oldestLiveAt: 9_999 })];
     expect(nextSend(views, fresh(), 10_000, 0.5)).toEqual({ waitUntil: 10_999 });
     expect(nextSend(views, fresh(), 10_000, 0.5, true)).toEqual({ lane: 'rejects', source: 'live' });
   });

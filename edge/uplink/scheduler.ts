@@ -12,8 +12,8 @@ export interface LaneView {
   lane: Lane;
   /** Live events not yet read by the live cursor. */
   liveUnread: number;
-  /** Receive time of the oldest unread live event, if known. */
-  oldestLiveRt: number | null;
+  /** When the oldest unread live event arrived, if known, on the same (monotonic) clock as `now`. */
+  oldestLiveAt: number | null;
   /** Backlog events remain to be read. */
   backlogPending: boolean;
   /** How long a live batch may wait to fill up; 0 sends at once. */
@@ -34,7 +34,7 @@ export const LANE_ORDER: readonly Lane[] = ['alerts', 'telemetry', 'status', 're
 export function liveReady(v: LaneView, now: number, force: boolean): boolean {
   if (v.liveUnread <= 0) return false;
   if (force || v.maxAgeMs === 0 || v.liveUnread >= v.fullBatchEvents) return true;
-  return v.oldestLiveRt !== null && now - v.oldestLiveRt >= v.maxAgeMs;
+  return v.oldestLiveAt !== null && now - v.oldestLiveAt >= v.maxAgeMs;
 }
 
 export function nextSend(views: readonly LaneView[], state: SchedulerState, now: number, backlogShare: number, force = false): Pick {
@@ -59,7 +59,7 @@ export function nextSend(views: readonly LaneView[], state: SchedulerState, now:
     }
     if (live) return { lane: v.lane, source: 'live' };
     if (v.backlogPending) return { lane: v.lane, source: 'backlog' };
-    if (v.liveUnread > 0 && v.oldestLiveRt !== null) waitUntil = Math.min(waitUntil, v.oldestLiveRt + v.maxAgeMs);
+    if (v.liveUnread > 0 && v.oldestLiveAt !== null) waitUntil = Math.min(waitUntil, v.oldestLiveAt + v.maxAgeMs);
   }
   return Number.isFinite(waitUntil) ? { waitUntil } : null;
 }

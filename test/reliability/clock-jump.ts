@@ -48,7 +48,7 @@ export interface ClockJumpFigures {
   quarantined: number;
   /**
    * Telemetry events the gateway sent in the first seconds after each jump back (to a smaller offset), before the
-   * link dropped. A batch started before the jump waits on the wall clock (forwarder: `oldestLiveRt` is wall time).
+   * link dropped. Batch ages run on the monotonic clock, so a batch started before the jump still leaves on time.
    */
   sentAfterJumpBack: number[];
   reconnects: number;
