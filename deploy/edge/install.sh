@@ -94,7 +94,7 @@ say "Node.js $(node_version "$NODE_BIN") at $NODE_BIN"
 
 # A release runs its bundle (dist/) when it has an up-to-date one; otherwise the sources through tsx, which works
 # but costs about 40 MB more memory.
-code=$(cd "$SRC" && "$NODE_BIN" --input-type=module -e "import('./cli/load-main.js').then((m) => process.stdout.write(m.codeSource()))" 2>/dev/null || true)
+code=$(cd "$SRC" 2>/dev/null && "$NODE_BIN" --input-type=module -e "import('./cli/load-main.js').then((m) => process.stdout.write(m.codeSource()))" 2>/dev/null) || code=''
 if [ "$code" = dist ]; then say "the release runs its bundle (dist/)"
 else say "note: no up-to-date bundle in $SRC/dist: the gateway will run its TypeScript sources (build releases with deploy/edge/build-release.sh)"; fi
 
