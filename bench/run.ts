@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { BenchRow, BenchSuite } from './harness.ts';
 import { charts, markdown, terminalTable, type Report, type Result } from './report.ts';
 import { suites } from './suites/index.ts';
+import { buildDist } from '../deploy/build-dist.mjs';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, runs: { type: 'string' } },
@@ -33,6 +34,9 @@ const median = (xs: number[]): number => {
 const cpu = cpus();
 const machine = `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${release()}/${arch()}, Node ${process.version}`;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Gateways that suites start through the CLI (the fleet of fleet-capacity) run the bundle, as on a truck.
+await buildDist();
 
 // The Mosquitto comparison needs Debian's broker: the script installs it when missing (as root) and does nothing otherwise.
 if (selected.some((s) => s.name === 'mosquitto-baseline')) {
