@@ -48,6 +48,8 @@ export function emitAlerts(deps: Pick<IngestDeps, 'journal' | 'metrics' | 'showA
  */
 export function createIngest(deps: IngestDeps): PublishHandler {
   const { journal, engine, metrics } = deps;
+  // Label lookups hash their label object on every call: bind the children once.
+  const ingestedByQos = (['0', '1', '2'] as const).map((q) => metrics.ingested.labels({ lane: 'telemetry', qos: q }));
   return async (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => {
     const rt = Date.now();
     const parsed = parseSensorTopic(topic);
@@ -72,7 +74,7 @@ export function createIngest(deps: IngestDeps): PublishHandler {
       for (const r of rejected) reject(r.reason, r.code, r.raw);
       for (const item of accepted) {
         put('telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
-        metrics.ingested.inc({ lane: 'telemetry', qos: String(qos) });
+        ingestedByQos[qos]!.inc();
         const v2 = toV2(item);
         deps.onSensorTime?.(v2.sensorTime);
         const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);

@@ -10,6 +10,11 @@ describe('journal keys', () => {
     }
   });
 
+  it('keeps the byte layout journals on disk were written with', () => {
+    expect([...eventKey('telemetry', 2 ** 32 + 258)]).toEqual([0x74, 0, 0, 0, 1, 0, 0, 1, 2]);
+    expect([...eventKey('alerts', Number.MAX_SAFE_INTEGER)]).toEqual([0x61, 0, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  });
+
   it('sorts by seq in byte order and keeps lanes apart', () => {
     expect(cmp(eventKey('alerts', 9), eventKey('alerts', 10))).toBeLessThan(0);
     expect(cmp(eventKey('alerts', 2 ** 32 - 1), eventKey('alerts', 2 ** 32))).toBeLessThan(0);

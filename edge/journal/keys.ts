@@ -10,12 +10,20 @@ const LANE_PREFIX: Readonly<Record<Lane, number>> = { alerts: 0x61, telemetry: 0
 const META_PREFIX = 0x6d;
 const TWO_32 = 2 ** 32;
 
+/** Called for every append and every ack: plain byte writes, no DataView (a second object per key). */
 export function eventKey(lane: Lane, seq: number): Uint8Array {
   const key = new Uint8Array(EVENT_KEY_BYTES);
   key[0] = LANE_PREFIX[lane];
-  const view = new DataView(key.buffer);
-  view.setUint32(1, Math.floor(seq / TWO_32));
-  view.setUint32(5, seq >>> 0);
+  const hi = Math.floor(seq / TWO_32);
+  const lo = seq >>> 0;
+  key[1] = hi >>> 24;
+  key[2] = (hi >>> 16) & 0xff;
+  key[3] = (hi >>> 8) & 0xff;
+  key[4] = hi & 0xff;
+  key[5] = lo >>> 24;
+  key[6] = (lo >>> 16) & 0xff;
+  key[7] = (lo >>> 8) & 0xff;
+  key[8] = lo & 0xff;
   return key;
 }
 
