@@ -16,11 +16,17 @@ export interface TruckGateway {
   readonly statusUrl: string;
 }
 
+/**
+ * What the gateways need of the hub endpoint: the embedded hub of a cloud service in this process, or a view of one
+ * running as its own process (its registry file, port and CA certificate).
+ */
+export type FleetHub = Pick<EmbeddedHub, 'port' | 'caFile' | 'connectionString'> & { registry: Pick<EmbeddedHub['registry'], 'get' | 'add'> };
+
 export interface FleetGatewaysOptions {
   trucks: readonly Truck[];
   /** Each truck's gateway keeps its data in `<dataDir>/<vehicle>`. */
   dataDir: string;
-  hub: EmbeddedHub;
+  hub: FleetHub;
   /** Extra gateway settings merged into every truck's (e.g. uplink batching, log level). */
   overrides?: Record<string, unknown>;
   /** Gateways starting at once (each is a Node process that loads the whole gateway). */
