@@ -16,6 +16,8 @@ export default defineConfig({
       FLEETSYNC_FUZZ_ITERATIONS: process.env.FLEETSYNC_FUZZ_ITERATIONS ?? '1000000',
       FLEETSYNC_KILLS: process.env.FLEETSYNC_KILLS ?? '20',
       FLEETSYNC_OUTAGE_S: process.env.FLEETSYNC_OUTAGE_S ?? '300',
+      // The simulated fleet's gateways: 20 kills in the long run, as the reliability issue asks.
+      FLEETSYNC_FLEET_KILLS: process.env.FLEETSYNC_FLEET_KILLS ?? '20',
       FLEETSYNC_CHAOS: '1',
     },
     testTimeout: 20 * 60_000,
