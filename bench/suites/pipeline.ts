@@ -20,20 +20,11 @@ import { ColumnBatch } from '../../cloud/storage/column-batch.ts';
 import { createSchema, SILVER_POSITIONS, SILVER_READINGS } from '../../cloud/pipeline/schema.ts';
 import { sqlString } from '../../cloud/storage/duckdb.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
+import { mulberry32 as prng } from '../../test/support/mulberry32.ts';
 
 const DAY0 = Date.UTC(2025, 2, 10);
 const EPOCH = '01JNZ8Q3W5M7Y2K4T6V8X0B1C3';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One truck's telemetry: every `stepS` seconds a position and five readings (engine speed, wheel speed, coolant,

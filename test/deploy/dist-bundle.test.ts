@@ -30,7 +30,6 @@ beforeAll(async () => {
   symlinkSync(join(REPO, 'node_modules'), join(pkg, 'node_modules'));
   // The sources were just copied; give them an older time so the bundle built from them counts as newer.
   const old = new Date(Date.now() - 60_000);
-  for (const f of ['cli/main.ts', 'edge/gateway.ts']) utimesSync(join(pkg, f), old, old);
   spawnSync('find', [pkg, '-name', '*.ts', '-not', '-path', '*/node_modules/*', '-exec', 'touch', '-d', '@' + Math.floor(old.getTime() / 1000), '{}', '+']);
   await buildDist({ outdir: join(pkg, 'dist') });
 }, 60_000);

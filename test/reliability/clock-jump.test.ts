@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs as removeGatewayDirs } from '../gateway/support.ts';
 import { removeTempDirs as removeHubDirs } from '../hub/support.ts';
 import { FAKETIME_LIB, FAKETIME_MISSING } from '../support/faked-clock.ts';
-import { runClockJump } from './clock-jump.ts';
+import { expectClockJumpHeld, runClockJump } from './clock-jump.ts';
 import { recordResult } from './support.ts';
 
 const H = 3_600_000;
@@ -24,21 +24,7 @@ describe.skipIf(!FAKETIME_LIB)(`gateway wall clock jumps forward 3 h and back${F
     recordResult('clock-jump-fast', { ...f });
     expect(f.phases.map((p) => p.reconnected)).toEqual([true, true, true]);
     expect(f.readingsAcked).toBeGreaterThan(100);
-    expect(f.lost).toBe(0);
-    expect(f.duplicated).toBe(0);
-    expect(f.unknown).toBe(0);
-    expect(f.missingSeqs).toBe(0);
-    expect(f.duplicateSeqs).toBe(0);
-    expect(f.quarantined).toBe(0);
-    // Telemetry keeps flowing right after the clock goes back: batch ages do not follow the wall clock.
-    expect(f.sentAfterJumpBack.length).toBeGreaterThan(0);
-    for (const n of f.sentAfterJumpBack) expect(n).toBeGreaterThan(0);
-    // The gateway stamped receive times three hours ahead while its clock was, and real ones before and after.
-    expect(f.gatewayTimeByOffsetH['3']).toBeGreaterThan(0);
-    expect(f.gatewayTimeByOffsetH['0']).toBeGreaterThan(0);
-    expect(f.gatewayTimeElsewhere).toBe(0);
-    // Sensor time and hub time are not the gateway's: they stay within the real time of the run.
-    expect(f.eventTimeOutsideRun).toBe(0);
-    expect(f.ingestTimeOutsideRun).toBe(0);
+    // Receive times three hours ahead while the gateway's clock was, real ones before and after.
+    expectClockJumpHeld(f, [0, 3]);
   });
 });

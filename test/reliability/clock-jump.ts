@@ -14,6 +14,7 @@ import { gatewayBacklog, metricSum } from '../e2e/support/gateway-metrics.ts';
 import { waitFor } from '../e2e/support/wait-for.ts';
 import { fakedClock } from '../support/faked-clock.ts';
 import { startCloudInProcess, type CloudInProcess } from './pipeline-kit.ts';
+import { expect } from 'vitest';
 
 const GATEWAY = 'gw-clock';
 const VEHICLE = 'truck-clock';
@@ -171,3 +172,25 @@ export async function runClockJump(opts: { phases: ClockPhase[]; ratePerS?: numb
     await cloud.close().catch(() => undefined);
   }
 }
+
+/**
+ * What every clock-jump run must show: nothing acknowledged lost or doubled, seqs gap-free, nothing quarantined,
+ * telemetry flowing right after each jump back (batch ages do not follow the wall clock), receive times stamped
+ * only at the phases' offsets, and sensor and hub times within the real time of the run.
+ */
+export function expectClockJumpHeld(f: ClockJumpFigures, offsetsH: readonly number[]): void {
+  expect(f.phases.every((p) => p.reconnected), 'reconnected after every phase').toBe(true);
+  expect(f.lost).toBe(0);
+  expect(f.duplicated).toBe(0);
+  expect(f.unknown).toBe(0);
+  expect(f.missingSeqs).toBe(0);
+  expect(f.duplicateSeqs).toBe(0);
+  expect(f.quarantined).toBe(0);
+  expect(f.sentAfterJumpBack.length).toBeGreaterThan(0);
+  for (const n of f.sentAfterJumpBack) expect(n).toBeGreaterThan(0);
+  for (const h of offsetsH) expect(f.gatewayTimeByOffsetH[String(h)], `rows stamped at offset ${h} h`).toBeGreaterThan(0);
+  expect(f.gatewayTimeElsewhere).toBe(0);
+  expect(f.eventTimeOutsideRun).toBe(0);
+  expect(f.ingestTimeOutsideRun).toBe(0);
+}
+
