@@ -1,5 +1,7 @@
-// fleetsync on Azure: IoT Hub for the gateways, storage for Event Hubs checkpoints and the Parquet export, and
-// (optionally) the cloud service as a Container App in Azure mode. docs/azure.md walks through a deployment:
+// fleetsync on Azure: IoT Hub for the gateways, storage for Event Hubs checkpoints, the spool and the Parquet export,
+// and (optionally) the cloud service in Azure mode as two Container Apps: ingest (several replicas that read the
+// hub's partitions into the spool) and pipeline (one replica that imports the spool into DuckDB and serves the API).
+// docs/azure.md walks through a deployment:
 //
 //   az deployment group create -g fleetsync-rg -f deploy/azure/main.bicep -p deploy/azure/main.parameters.json
 //
@@ -26,7 +28,7 @@ param iotHubSku string = 'S1'
 @maxValue(200)
 param iotHubUnits int = 1
 
-@description('Partitions of the built-in endpoint. Fixed at creation. At most this many cloud instances do useful work.')
+@description('Partitions of the built-in endpoint. Fixed at creation. At most this many ingest replicas do useful work.')
 @minValue(2)
 @maxValue(32)
 param partitionCount int = 4
@@ -36,11 +38,14 @@ param partitionCount int = 4
 @maxValue(7)
 param retentionDays int = 7
 
-@description('Consumer group every cloud instance reads through.')
+@description('Consumer group every ingest replica reads through.')
 param consumerGroupName string = 'fleetsync'
 
 param checkpointContainerName string = 'fleetsync-checkpoints'
 param exportContainerName string = 'fleetsync-export'
+
+@description('Container of the spool between the ingest and pipeline roles, in the checkpoint account.')
+param spoolContainerName string = 'fleetsync-spool'
 
 @description('Deploy the cloud service as a Container App (Azure mode). False: only the hub and storage.')
 param deployApp bool = true
@@ -50,6 +55,11 @@ param containerImage string = 'ghcr.io/example/fleetsync-cloud:0.1.0'
 
 @description('Login server of an Azure Container Registry to pull from with the app identity (AcrPull); empty for a public image.')
 param registryServer string = ''
+
+@description('Ingest replicas (fixed count). They split the partitions: more than partitionCount only stand by.')
+@minValue(1)
+@maxValue(32)
+param ingestReplicas int = 2
 
 @description('Size of the Azure Files share that holds the pipeline database (GiB).')
 @minValue(100)
@@ -146,7 +156,9 @@ resource consumerGroup 'Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGrou
 
 // ---------------------------------------------------------------------------------------------------------------
 // Storage. Two accounts, as the Event Hubs checkpoint store asks for an account with hierarchical namespace, soft
-// delete and versioning off, while the export wants Data Lake Gen2 (hierarchical namespace on).
+// delete and versioning off, while the export wants Data Lake Gen2 (hierarchical namespace on). The spool shares the
+// checkpoint account: it wants the same (flat namespace for many small creates and deletes, no soft delete to keep
+// deleted segments around).
 
 resource checkpointAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: checkpointAccountName
@@ -180,6 +192,16 @@ resource checkpointBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05
 resource checkpointContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: checkpointBlobs
   name: checkpointContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Segments written by the ingest replicas, deleted by the pipeline once Bronze holds them; quarantined ones under
+// spool-quarantine/.
+resource spoolContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: checkpointBlobs
+  name: spoolContainerName
   properties: {
     publicAccess: 'None'
   }
@@ -231,6 +253,16 @@ resource checkpointRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource spoolRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: spoolContainer
+  name: guid(spoolContainer.id, appIdentity.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: appIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource exportRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: exportContainer
   name: guid(exportContainer.id, appIdentity.id, roles.storageBlobDataContributor)
@@ -269,10 +301,15 @@ resource pullRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (dep
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The cloud service (Azure mode) as a Container App, one replica. Its pipeline database is a DuckDB file owned by
-// one process (docs/operations.md, "Scaling the cloud service"), kept on an Azure Files share so that it outlives
-// the replica. DuckDB on an SMB share is slower than on a managed disk: for large fleets prefer AKS with the
-// manifests in deploy/cloud/k8s.
+// The cloud service (Azure mode) as two Container Apps of the same image (docs/operations.md, "Scaling the cloud
+// service"):
+// - ingest, `ingestReplicas` replicas: they share the consumer group and checkpoint container, so they split the
+//   partitions and take over a stopped replica's; each writes what it reads to the spool before it checkpoints.
+//   Stateless: nothing on disk outlives a replica.
+// - pipeline, one replica: DuckDB is single-writer, and its database (Bronze, Silver, Gold) is one file owned by one
+//   process, kept on an Azure Files share so that it outlives the replica. It imports the spool, serves the API and
+//   reads no partitions. While it is down the spool and the hub's retention hold the data: latency, not loss.
+// DuckDB on an SMB share is slower than on a managed disk: for large fleets prefer AKS with deploy/cloud/k8s.
 
 resource dataAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = if (deployApp) {
   name: dataAccountName
@@ -342,25 +379,57 @@ resource appEnvStorage 'Microsoft.App/managedEnvironments/storages@2024-03-01' =
 
 var hubKey = listKeys(resourceId('Microsoft.Devices/IotHubs/IotHubKeys', iotHub.name, policyName), '2023-06-30').primaryKey
 var storageSuffix = environment().suffixes.storage
-var cloudSettings = {
+var checkpointConnectionString = 'DefaultEndpointsProtocol=https;AccountName=${checkpointAccount.name};AccountKey=${checkpointAccount.listKeys().keys[0].value};EndpointSuffix=${storageSuffix}'
+// The pipeline reads no partitions, but the Azure settings want the whole block (one schema for both roles).
+var azureSettings = {
+  iotHub: {
+    connectionString: 'HostName=${iotHub.properties.hostName};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey}'
+  }
+  eventHub: {
+    connectionString: 'Endpoint=${iotHub.properties.eventHubEndpoints.events.endpoint};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey};EntityPath=${iotHub.properties.eventHubEndpoints.events.path}'
+    consumerGroup: consumerGroupName
+  }
+  checkpoint: {
+    connectionString: checkpointConnectionString
+    container: checkpointContainerName
+  }
+  connection: {
+    mode: 'events'
+  }
+}
+// Both roles must name the same spool. Flush and poll tuning keep their defaults.
+var spoolSettings = {
+  target: {
+    kind: 'azure-blob'
+    connectionString: checkpointConnectionString
+    container: spoolContainerName
+    prefix: ''
+    createIfMissing: false
+  }
+}
+var apiSettings = {
+  host: '0.0.0.0'
+  port: 8080
+}
+var logSettings = {
+  level: 'info'
+}
+// No pipeline block: the ingest replicas never see the export's key.
+var ingestSettings = {
   dataDir: '/var/lib/fleetsync'
   mode: 'azure'
-  azure: {
-    iotHub: {
-      connectionString: 'HostName=${iotHub.properties.hostName};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey}'
-    }
-    eventHub: {
-      connectionString: 'Endpoint=${iotHub.properties.eventHubEndpoints.events.endpoint};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey};EntityPath=${iotHub.properties.eventHubEndpoints.events.path}'
-      consumerGroup: consumerGroupName
-    }
-    checkpoint: {
-      connectionString: 'DefaultEndpointsProtocol=https;AccountName=${checkpointAccount.name};AccountKey=${checkpointAccount.listKeys().keys[0].value};EndpointSuffix=${storageSuffix}'
-      container: checkpointContainerName
-    }
-    connection: {
-      mode: 'events'
-    }
-  }
+  role: 'ingest'
+  azure: azureSettings
+  spool: spoolSettings
+  api: apiSettings
+  log: logSettings
+}
+var pipelineSettings = {
+  dataDir: '/var/lib/fleetsync'
+  mode: 'azure'
+  role: 'pipeline'
+  azure: azureSettings
+  spool: spoolSettings
   pipeline: {
     export: {
       enabled: true
@@ -376,17 +445,51 @@ var cloudSettings = {
       memoryLimit: '2GB'
     }
   }
-  api: {
-    host: '0.0.0.0'
-    port: 8080
-  }
-  log: {
-    level: 'info'
-  }
+  api: apiSettings
+  log: logSettings
 }
 
-resource app 'Microsoft.App/containerApps@2024-03-01' = if (deployApp) {
-  name: '${prefix}-cloud'
+// Both roles answer /healthz on 8080 (the ingest role: 503 once spool writes have failed for 60 s).
+var healthProbes = [
+  {
+    type: 'Startup'
+    httpGet: {
+      path: '/healthz'
+      port: 8080
+    }
+    periodSeconds: 10
+    failureThreshold: 30
+  }
+  {
+    type: 'Readiness'
+    httpGet: {
+      path: '/healthz'
+      port: 8080
+    }
+    periodSeconds: 10
+    failureThreshold: 3
+  }
+  {
+    type: 'Liveness'
+    httpGet: {
+      path: '/healthz'
+      port: 8080
+    }
+    periodSeconds: 20
+    failureThreshold: 6
+  }
+]
+
+var registries = empty(registryServer) ? [] : [
+  {
+    server: registryServer
+    identity: appIdentity.id
+  }
+]
+
+// No ingress: the ingest role serves only /healthz and /metrics, and reaches out to Event Hubs and storage itself.
+resource ingestApp 'Microsoft.App/containerApps@2024-03-01' = if (deployApp) {
+  name: '${prefix}-cloud-ingest'
   location: location
   identity: {
     type: 'UserAssigned'
@@ -397,77 +500,37 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = if (deployApp) {
   dependsOn: [
     consumerGroup
     checkpointContainer
-    exportContainer
-    appEnvStorage
+    spoolContainer
   ]
   properties: {
     managedEnvironmentId: appEnv.id
     configuration: {
       activeRevisionsMode: 'Single'
-      ingress: {
-        external: true
-        targetPort: 8080
-        transport: 'http'
-        allowInsecure: false
-      }
       secrets: [
         {
           name: 'cloud-json'
-          value: string(cloudSettings)
+          value: string(ingestSettings)
         }
       ]
-      registries: empty(registryServer) ? [] : [
-        {
-          server: registryServer
-          identity: appIdentity.id
-        }
-      ]
+      registries: registries
     }
     template: {
       containers: [
         {
           name: 'cloud'
           image: containerImage
-          args: ['cloud', '--config', '/etc/fleetsync/cloud.json', '--data', '/var/lib/fleetsync']
+          args: ['cloud', '--role', 'ingest', '--config', '/etc/fleetsync/cloud.json', '--data', '/var/lib/fleetsync']
           resources: {
-            cpu: json('2.0')
-            memory: '4Gi'
+            cpu: json('0.5')
+            memory: '1Gi'
           }
           env: [
             {
               name: 'NODE_OPTIONS'
-              value: '--max-old-space-size=1024'
+              value: '--max-old-space-size=512'
             }
           ]
-          probes: [
-            {
-              type: 'Startup'
-              httpGet: {
-                path: '/healthz'
-                port: 8080
-              }
-              periodSeconds: 10
-              failureThreshold: 30
-            }
-            {
-              type: 'Readiness'
-              httpGet: {
-                path: '/healthz'
-                port: 8080
-              }
-              periodSeconds: 10
-              failureThreshold: 3
-            }
-            {
-              type: 'Liveness'
-              httpGet: {
-                path: '/healthz'
-                port: 8080
-              }
-              periodSeconds: 20
-              failureThreshold: 6
-            }
-          ]
+          probes: healthProbes
           volumeMounts: [
             {
               volumeName: 'data'
@@ -484,7 +547,105 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = if (deployApp) {
           ]
         }
       ]
-      // One replica: see the note above this section.
+      // A fixed count: the replicas split the partitions among themselves; scaling on load would only move them.
+      scale: {
+        minReplicas: ingestReplicas
+        maxReplicas: ingestReplicas
+      }
+      volumes: [
+        {
+          // Stateless: scratch only.
+          name: 'data'
+          storageType: 'EmptyDir'
+        }
+        {
+          name: 'config'
+          storageType: 'Secret'
+          secrets: [
+            {
+              secretRef: 'cloud-json'
+              path: 'cloud.json'
+            }
+          ]
+        }
+        {
+          name: 'tmp'
+          storageType: 'EmptyDir'
+        }
+      ]
+    }
+  }
+}
+
+// The name of the single-process app this replaces: a redeployment updates it in place, on the same share.
+resource app 'Microsoft.App/containerApps@2024-03-01' = if (deployApp) {
+  name: '${prefix}-cloud'
+  location: location
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${appIdentity.id}': {}
+    }
+  }
+  dependsOn: [
+    consumerGroup
+    checkpointContainer
+    spoolContainer
+    exportContainer
+    appEnvStorage
+  ]
+  properties: {
+    managedEnvironmentId: appEnv.id
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: 8080
+        transport: 'http'
+        allowInsecure: false
+      }
+      secrets: [
+        {
+          name: 'cloud-json'
+          value: string(pipelineSettings)
+        }
+      ]
+      registries: registries
+    }
+    template: {
+      containers: [
+        {
+          name: 'cloud'
+          image: containerImage
+          args: ['cloud', '--role', 'pipeline', '--config', '/etc/fleetsync/cloud.json', '--data', '/var/lib/fleetsync']
+          resources: {
+            cpu: json('2.0')
+            memory: '4Gi'
+          }
+          env: [
+            {
+              name: 'NODE_OPTIONS'
+              value: '--max-old-space-size=1024'
+            }
+          ]
+          probes: healthProbes
+          volumeMounts: [
+            {
+              volumeName: 'data'
+              mountPath: '/var/lib/fleetsync'
+            }
+            {
+              volumeName: 'config'
+              mountPath: '/etc/fleetsync'
+            }
+            {
+              volumeName: 'tmp'
+              mountPath: '/tmp'
+            }
+          ]
+        }
+      ]
+      // One replica, always: DuckDB is single-writer (see the note above this section).
       scale: {
         minReplicas: 1
         maxReplicas: 1
@@ -522,4 +683,5 @@ output eventHubConsumerGroup string = consumerGroupName
 output checkpointStorageAccount string = checkpointAccount.name
 output lakeStorageAccount string = lakeAccount.name
 output appIdentityPrincipalId string = appIdentity.properties.principalId
+output ingestAppName string = deployApp ? ingestApp.name : ''
 output apiUrl string = deployApp ? 'https://${app.properties.configuration.ingress.fqdn}' : ''
