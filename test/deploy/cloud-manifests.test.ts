@@ -68,7 +68,7 @@ describe('cloud Dockerfile', () => {
 });
 
 describe('cloud settings samples pass the service schemas', () => {
-  it.each(['deploy/cloud/cloud.embedded.json', 'deploy/cloud/k8s/cloud.azure.json'])('%s', (file) => {
+  it.each(['deploy/cloud/cloud.embedded.json', 'deploy/cloud/k8s/cloud.ingest.json', 'deploy/cloud/k8s/cloud.pipeline.json'])('%s', (file) => {
     const s = validateSettings(CloudSettings, JSON.parse(read(file)), file);
     expect(s.dataDir).toBe('/var/lib/fleetsync');
     expect(s.api.host).toBe('0.0.0.0');
@@ -76,8 +76,20 @@ describe('cloud settings samples pass the service schemas', () => {
     if (s.mode === 'azure') {
       const az = parseAzureHubSettings(s.azure, `${file}#/azure`);
       expect(az.eventHub.consumerGroup).toBe('fleetsync');
-      expect(s.pipeline.export.target.kind).toBe('azure-blob');
     }
+  });
+
+  it('the two roles share one spool in blob storage, and only the pipeline holds the export credentials', () => {
+    const ingest = JSON.parse(read('deploy/cloud/k8s/cloud.ingest.json')) as Obj;
+    const pipeline = JSON.parse(read('deploy/cloud/k8s/cloud.pipeline.json')) as Obj;
+    expect([ingest.role, pipeline.role]).toEqual(['ingest', 'pipeline']);
+    expect(ingest.spool).toEqual(pipeline.spool);
+    expect(ingest.spool.target).toMatchObject({ kind: 'azure-blob', container: 'fleetsync-spool' });
+    // Ingest replicas read the partitions through the same consumer group and checkpoints the single process used.
+    expect(ingest.azure.eventHub.consumerGroup).toBe(pipeline.azure.eventHub.consumerGroup);
+    expect(ingest.azure.checkpoint).toEqual(pipeline.azure.checkpoint);
+    expect(ingest.pipeline).toBeUndefined();
+    expect(pipeline.pipeline.export.target.kind).toBe('azure-blob');
   });
 });
 
@@ -119,11 +131,16 @@ describe('Kubernetes manifests (Azure mode)', () => {
     return parsed.map((d) => d.toJS() as Obj);
   });
   const byKind = (kind: string): Obj[] => docs.filter((d) => d.kind === kind);
-  const sts = byKind('StatefulSet')[0]!;
-  const pod = sts.spec.template.spec as Obj;
-  const container = pod.containers[0] as Obj;
-  const podLabels = sts.spec.template.metadata.labels as Record<string, string>;
-  const selects = (selector: Record<string, string>): boolean => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+  const ingest = byKind('Deployment').find((d) => d.metadata.name === 'fleetsync-cloud-ingest')!;
+  const pipeline = byKind('StatefulSet')[0]!;
+  const workloads = { ingest, pipeline };
+  const podOf = (w: Obj): Obj => w.spec.template.spec as Obj;
+  const containerOf = (w: Obj): Obj => podOf(w).containers[0] as Obj;
+  const selects = (selector: Record<string, string>, w: Obj): boolean => {
+    const labels = w.spec.template.metadata.labels as Record<string, string>;
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  };
+  const roles = Object.entries(workloads);
 
   it('every resource file parses and names a kind and apiVersion', () => {
     for (const f of kustomization.resources as string[]) expect(existsSync(join(REPO, dir, f)), f).toBe(true);
@@ -134,51 +151,101 @@ describe('Kubernetes manifests (Azure mode)', () => {
     }
   });
 
-  it('has startup, readiness and liveness probes on /healthz at a declared port', () => {
+  it('ingest is a Deployment of several replicas, rolled one new pod at a time', () => {
+    expect(ingest).toBeDefined();
+    expect(ingest.spec.replicas).toBeGreaterThan(1);
+    expect(ingest.spec.strategy.type).toBe('RollingUpdate');
+    expect(ingest.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(ingest.spec.volumeClaimTemplates).toBeUndefined();
+  });
+
+  it('the pipeline is a StatefulSet of exactly one replica, on the claim and name of the single-process service', () => {
+    expect(byKind('StatefulSet')).toHaveLength(1);
+    expect(pipeline.spec.replicas).toBe(1);
+    // Kept so that an upgrade reuses the existing disk (data-fleetsync-cloud-0).
+    expect(pipeline.metadata.name).toBe('fleetsync-cloud');
+    expect(pipeline.spec.selector.matchLabels).toEqual({ app: 'fleetsync-cloud' });
+  });
+
+  it.each(roles)('%s: starts with its role and mounts its own settings file from a generated Secret', (role, w) => {
+    const container = containerOf(w);
+    const args = container.args as string[];
+    expect(args).toEqual(expect.arrayContaining(['cloud', '--config', '/etc/fleetsync/cloud.json']));
+    expect(args[args.indexOf('--role') + 1]).toBe(role);
+    const mounts = Object.fromEntries((container.volumeMounts as Obj[]).map((m) => [m.mountPath, m]));
+    expect(mounts['/etc/fleetsync']?.readOnly).toBe(true);
+    const volumes = Object.fromEntries((podOf(w).volumes as Obj[]).map((v) => [v.name, v]));
+    const secretName = volumes[mounts['/etc/fleetsync']?.name]?.secret?.secretName;
+    const generated = (kustomization.secretGenerator as Obj[]).find((g) => g.name === secretName);
+    const file = `cloud.${role}.json`;
+    expect(generated?.files).toEqual([`cloud.json=${file}`]);
+    // The settings file agrees with the flag that overrides it.
+    expect((JSON.parse(read(`${dir}/${file}`)) as Obj).role).toBe(role);
+  });
+
+  it.each(roles)('%s: startup, readiness and liveness probes on /healthz at a declared port; scraped for /metrics', (_role, w) => {
+    const container = containerOf(w);
     const ports = (container.ports as Obj[]).map((p) => p.name);
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       expect(container[probe]?.httpGet?.path, probe).toBe('/healthz');
       expect(ports, probe).toContain(container[probe].httpGet.port);
     }
+    const port = (container.ports as Obj[]).find((p) => p.name === 'http')!.containerPort as number;
+    expect(w.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
   });
 
-  it('runs non-root with a read-only root file system, no privilege escalation and no capabilities', () => {
+  it.each(roles)('%s: non-root, read-only root file system, no privilege escalation, no capabilities, no API token', (_role, w) => {
+    const pod = podOf(w);
+    expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(containerOf(w).securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
-  it('writes only to a persistent data volume and an emptyDir /tmp; settings come from the generated Secret', () => {
-    const mounts = Object.fromEntries((container.volumeMounts as Obj[]).map((m) => [m.mountPath, m]));
-    const claim = (sts.spec.volumeClaimTemplates as Obj[]).find((c) => c.metadata.name === mounts['/var/lib/fleetsync']?.name);
-    expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
-    const volumes = Object.fromEntries((pod.volumes as Obj[]).map((v) => [v.name, v]));
-    expect(volumes[mounts['/tmp']?.name]?.emptyDir).toBeDefined();
-    expect(mounts['/etc/fleetsync']?.readOnly).toBe(true);
-    const secretName = volumes[mounts['/etc/fleetsync']?.name]?.secret?.secretName;
-    const generated = (kustomization.secretGenerator as Obj[]).find((g) => g.name === secretName);
-    expect(generated?.files).toContain('cloud.json=cloud.azure.json');
-    expect(container.args).toEqual(expect.arrayContaining(['cloud', '--config', '/etc/fleetsync/cloud.json']));
-  });
-
-  it('sets resource requests and a memory limit', () => {
+  it.each(roles)('%s: resource requests and a memory limit; an emptyDir /tmp', (_role, w) => {
+    const container = containerOf(w);
     expect(container.resources.requests.cpu).toBeTruthy();
     expect(container.resources.requests.memory).toBeTruthy();
     expect(container.resources.limits.memory).toBeTruthy();
+    const mounts = Object.fromEntries((container.volumeMounts as Obj[]).map((m) => [m.mountPath, m]));
+    const volumes = Object.fromEntries((podOf(w).volumes as Obj[]).map((v) => [v.name, v]));
+    expect(volumes[mounts['/tmp']?.name]?.emptyDir).toBeDefined();
+    expect(byKind('ConfigMap').map((c) => c.metadata.name)).toContain(container.envFrom[0].configMapRef.name);
   });
 
-  it('services and the disruption budget select the pods', () => {
+  it('the pipeline keeps its data on a persistent disk; ingest keeps nothing', () => {
+    const data = (w: Obj): string => (containerOf(w).volumeMounts as Obj[]).find((m) => m.mountPath === '/var/lib/fleetsync')!.name as string;
+    const claim = (pipeline.spec.volumeClaimTemplates as Obj[]).find((c) => c.metadata.name === data(pipeline));
+    expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
+    const ingestVolume = (podOf(ingest).volumes as Obj[]).find((v) => v.name === data(ingest));
+    expect(ingestVolume?.emptyDir).toBeDefined();
+  });
+
+  it('each workload selects its own pods only', () => {
+    for (const [role, w] of roles) {
+      for (const [other, o] of roles) expect(selects(w.spec.selector.matchLabels, o), `${role} selects ${other}`).toBe(role === other);
+    }
+  });
+
+  it('the services send API traffic to the pipeline pod only', () => {
     const services = byKind('Service');
     expect(services.length).toBeGreaterThan(0);
+    expect(pipeline.spec.serviceName).toBe(services.find((s) => s.spec.clusterIP === 'None')?.metadata.name);
     for (const s of services) {
-      expect(selects(s.spec.selector), s.metadata.name).toBe(true);
-      for (const p of s.spec.ports as Obj[]) expect((container.ports as Obj[]).map((c) => c.name)).toContain(p.targetPort);
+      expect(selects(s.spec.selector, pipeline), s.metadata.name).toBe(true);
+      expect(selects(s.spec.selector, ingest), s.metadata.name).toBe(false);
+      for (const p of s.spec.ports as Obj[]) expect((containerOf(pipeline).ports as Obj[]).map((c) => c.name)).toContain(p.targetPort);
     }
-    expect(selects(sts.spec.selector.matchLabels)).toBe(true);
-    const pdb = byKind('PodDisruptionBudget')[0]!;
-    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
-    expect(byKind('ConfigMap').map((c) => c.metadata.name)).toContain(container.envFrom[0].configMapRef.name);
+  });
+
+  it('each role has a disruption budget that selects its pods only', () => {
+    const pdbs = byKind('PodDisruptionBudget');
+    for (const [role, w] of roles) {
+      const own = pdbs.filter((p) => selects(p.spec.selector.matchLabels, w));
+      expect(own, role).toHaveLength(1);
+      expect(own[0]!.spec.maxUnavailable, role).toBe(1);
+    }
   });
 });
 
@@ -208,29 +275,87 @@ describe('Azure Bicep template (structural; no Bicep compiler offline)', () => {
     expect(resources.some((r) => r.type === 'Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups')).toBe(true);
   });
 
-  it('has a Data Lake Gen2 account for the export and a flat account for checkpoints, each with its container', () => {
+  it('has a Data Lake Gen2 account for the export and a flat account for checkpoints and the spool, each with its container', () => {
     const accounts = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts').map((r) => body(r.name));
     expect(accounts.some((a) => /isHnsEnabled: true/.test(a))).toBe(true);
     expect(accounts.some((a) => /isHnsEnabled: false/.test(a))).toBe(true);
     const containers = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers').map((r) => body(r.name));
     expect(containers.join()).toMatch(/name: exportContainerName/);
     expect(containers.join()).toMatch(/name: checkpointContainerName/);
+    // The spool lives beside the checkpoints, in the flat account (many small creates and deletes).
+    const spool = resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers' && /name: spoolContainerName/.test(body(r.name)))!;
+    expect(body(spool.name)).toMatch(/parent: checkpointBlobs/);
+    expect(bicep).toMatch(/param spoolContainerName string = 'fleetsync-spool'/);
   });
 
   it('grants roles to the managed identity instead of handing out keys where Azure allows it', () => {
     const assignments = resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments').map((r) => body(r.name));
     expect(assignments.some((a) => /storageBlobDataContributor/.test(a) && /scope: exportContainer/.test(a))).toBe(true);
     expect(assignments.some((a) => /storageBlobDataContributor/.test(a) && /scope: checkpointContainer/.test(a))).toBe(true);
+    expect(assignments.some((a) => /storageBlobDataContributor/.test(a) && /scope: spoolContainer/.test(a))).toBe(true);
     expect(assignments.some((a) => /iotHubDataContributor/.test(a) && /scope: iotHub/.test(a))).toBe(true);
     for (const a of assignments) expect(a).toMatch(/principalId: appIdentity\.properties\.principalId/);
   });
 
-  it('runs the cloud service as a single-replica Container App with probes and a persistent data volume', () => {
-    const app = body(resources.find((r) => r.type === 'Microsoft.App/containerApps')!.name);
+  const apps = resources.filter((r) => r.type === 'Microsoft.App/containerApps').map((r) => body(r.name));
+  const appOf = (role: string): string => {
+    const found = apps.filter((a) => a.includes(`args: ['cloud', '--role', '${role}'`));
+    expect(found, role).toHaveLength(1);
+    return found[0]!;
+  };
+  // The settings object handed to an app as its secret.
+  const settingsOf = (app: string): string => {
+    const v = /value: string\((\w+)\)/.exec(app)?.[1];
+    expect(v).toBeDefined();
+    const start = bicep.search(new RegExp(`^var ${v} = \\{`, 'm'));
+    expect(start).toBeGreaterThanOrEqual(0);
+    return bicep.slice(start, bicep.indexOf('\n}\n', start));
+  };
+
+  it('runs the cloud service as two Container Apps, ingest and pipeline, each with probes on /healthz', () => {
+    expect(apps).toHaveLength(2);
+    for (const app of [appOf('ingest'), appOf('pipeline')]) {
+      expect(app).toMatch(/probes: healthProbes/);
+      expect(app).toMatch(/mountPath: '\/var\/lib\/fleetsync'/);
+    }
+    const probes = bicep.slice(bicep.indexOf('var healthProbes'), bicep.indexOf('\n]\n', bicep.indexOf('var healthProbes')));
+    for (const t of ['Startup', 'Readiness', 'Liveness']) expect(probes).toContain(`type: '${t}'`);
+    expect(probes.match(/path: '\/healthz'/g)).toHaveLength(3);
+  });
+
+  it('ingest: a fixed count of stateless replicas (ingestReplicas, default above one)', () => {
+    const app = appOf('ingest');
+    expect(params.get('ingestReplicas')).toBe('int');
+    expect(Number(/param ingestReplicas int = (\d+)/.exec(bicep)?.[1])).toBeGreaterThan(1);
+    expect(app).toMatch(/minReplicas: ingestReplicas\s+maxReplicas: ingestReplicas/);
+    expect(app).not.toMatch(/AzureFile/);
+    expect(app).not.toMatch(/ingress:/);
+  });
+
+  it('pipeline: one replica with its database on the Azure Files share, and the public API', () => {
+    const app = appOf('pipeline');
     expect(app).toMatch(/minReplicas: 1\s+maxReplicas: 1/);
-    for (const t of ['Startup', 'Readiness', 'Liveness']) expect(app).toContain(`type: '${t}'`);
     expect(app).toMatch(/storageType: 'AzureFile'/);
-    expect(app).toMatch(/mountPath: '\/var\/lib\/fleetsync'/);
+    expect(app).toMatch(/ingress: \{\s+external: true\s+targetPort: 8080/);
+    expect(bicep).toMatch(/output apiUrl string = deployApp \? 'https:\/\/\$\{app\.properties/);
+    expect(app).toMatch(/^resource app /);
+  });
+
+  it('hands each app the settings of its role, both naming the same spool; the export key only to the pipeline', () => {
+    const ingest = settingsOf(appOf('ingest'));
+    const pipeline = settingsOf(appOf('pipeline'));
+    expect(ingest).toMatch(/role: 'ingest'/);
+    expect(pipeline).toMatch(/role: 'pipeline'/);
+    for (const s of [ingest, pipeline]) {
+      expect(s).toMatch(/mode: 'azure'/);
+      expect(s).toMatch(/azure: azureSettings/);
+      expect(s).toMatch(/spool: spoolSettings/);
+    }
+    expect(ingest).not.toMatch(/lakeAccount|export/);
+    expect(pipeline).toMatch(/lakeAccount/);
+    const spool = bicep.slice(bicep.indexOf('var spoolSettings'), bicep.indexOf('\n}\n', bicep.indexOf('var spoolSettings')));
+    expect(spool).toMatch(/kind: 'azure-blob'/);
+    expect(spool).toMatch(/container: spoolContainerName/);
   });
 
   it('puts no secret into an output', () => {
