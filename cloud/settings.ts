@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SettingsError } from '../shared/settings/load-settings.ts';
 import { HubSettings } from './hub/settings.ts';
 import { PipelineSettingsSchema } from './pipeline/settings.ts';
 import { ApiSettingsSchema } from './api/settings.ts';
+import { SpoolSettingsSchema } from './hub/spool/settings.ts';
 
 const closed = { additionalProperties: false } as const;
 
@@ -16,6 +18,14 @@ export const CloudSettings = Type.Object(
       default: 'embedded',
       description: 'embedded: this process is the IoT Hub endpoint; azure: read a real IoT Hub (settings in `azure`)',
     }),
+    role: Type.Union([Type.Literal('all'), Type.Literal('ingest'), Type.Literal('pipeline')], {
+      default: 'all',
+      description:
+        'all: one process reads the hub, runs the pipeline and serves the API; ingest (azure mode, any number of replicas): ' +
+        'read Event Hubs partitions into the spool; pipeline (azure mode, one replica): read the spool, run the pipeline and the API',
+    }),
+    /** The store between ingest and pipeline replicas (cloud/hub/spool). */
+    spool: SpoolSettingsSchema,
     hub: Type.Omit(HubSettings, ['dataDir'], { ...closed, default: {} }),
     /** Azure IoT Hub settings (cloud/hub/azure/config.ts); FLEETSYNC_AZURE_* variables fill or override them. */
     azure: Type.Optional(Type.Unknown()),
@@ -37,3 +47,11 @@ export const CloudSettings = Type.Object(
 );
 
 export type CloudSettings = Static<typeof CloudSettings>;
+
+/** What the schema cannot say: the split roles exist only in front of a real IoT Hub. */
+export function checkCloudRole(s: CloudSettings, source = 'cloud settings'): void {
+  if (s.role !== 'all' && s.mode !== 'azure')
+    throw new SettingsError(source, [
+      { path: '/role', message: `role '${s.role}' needs mode 'azure' (the embedded hub is its own single ingest point; use role 'all')` },
+    ]);
+}

@@ -5,7 +5,7 @@ import { existingFile } from '../files.ts';
 import { UsageError } from '../usage-error.ts';
 import { loadSettingsFile, validateSettings } from '../../shared/settings/load-settings.ts';
 import { DEFAULT_MQTTS_PORT } from '../../cloud/hub/settings.ts';
-import { CloudSettings } from '../../cloud/settings.ts';
+import { CloudSettings, checkCloudRole } from '../../cloud/settings.ts';
 import { untilSignal } from '../signals.ts';
 import { registerTokenCommands } from './cloud-token.ts';
 import { registerCloudReplay } from './cloud-replay.ts';
@@ -25,6 +25,7 @@ interface CloudOpts {
   host?: string[];
   bind?: string;
   logLevel?: string;
+  role?: string;
 }
 
 /** Settings from the file (if any), then command-line flags on top. */
@@ -44,6 +45,7 @@ export function cloudSettingsFrom(o: CloudOpts): CloudSettings {
       api,
       ...(o.data ? { dataDir: o.data } : {}),
       ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
+      ...(o.role ? { role: o.role } : {}),
     },
     o.config ?? 'cloud settings',
   );
@@ -59,14 +61,21 @@ export function cloudCommand(): Command {
     .option('--host <name>', 'host name or address devices dial: added to the server certificate and to connection strings (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--bind <address>', 'listen address of the hub endpoint (default: all interfaces)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug')
+    .option('--role <role>', 'all (default), ingest (Event Hubs -> spool; many replicas) or pipeline (spool -> Bronze/Silver/Gold and API; one replica)')
     .action(async (o: CloudOpts) => {
       const settings = cloudSettingsFrom(o);
+      checkCloudRole(settings, o.config ?? 'cloud settings');
       const logger = pino({ name: 'cloud', level: settings.log.level }, pino.destination(2));
       // Loaded here so that other commands do not pay for DuckDB, the broker and TLS at startup.
-      const { startCloudService } = await import('../../cloud/service.ts');
       let service;
       try {
-        service = await startCloudService(settings, logger);
+        if (settings.role === 'ingest') {
+          const { startIngestReplica } = await import('../../cloud/ingest-replica.ts');
+          service = await startIngestReplica(settings, logger);
+        } else {
+          const { startCloudService } = await import('../../cloud/service.ts');
+          service = await startCloudService(settings, logger);
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`a port is already in use (--port ${settings.hub.port} / --api-port ${settings.api.port})`);
         throw err;
@@ -74,8 +83,10 @@ export function cloudCommand(): Command {
       const hub = service.embedded;
       process.stdout.write(
         [
-          `fleetsync cloud: running (${settings.mode} mode), data in ${resolve(settings.dataDir)}`,
-          `  API and dashboard: ${service.apiUrl}/  (a token: fleetsync cloud token create --role operator --data ${settings.dataDir})`,
+          `fleetsync cloud: running (${settings.mode} mode${settings.role === 'all' ? '' : `, ${settings.role} role`}), data in ${resolve(settings.dataDir)}`,
+          settings.role === 'ingest'
+            ? `  health and metrics: ${service.apiUrl}/healthz, ${service.apiUrl}/metrics`
+            : `  API and dashboard: ${service.apiUrl}/  (a token: fleetsync cloud token create --role operator --data ${settings.dataDir})`,
           ...(hub
             ? [
                 `  IoT Hub endpoint: port ${hub.port} (MQTT over TLS), hub name ${hub.hubName}, gateway host ${hub.gatewayHost}`,

@@ -53,6 +53,13 @@ export class AzureBlobExportTarget implements ExportTarget {
     });
   }
 
+  async putBytes(key: string, data: Uint8Array): Promise<void> {
+    await this.prepare();
+    await this.container.getBlockBlobClient(this.base + checkKey(key)).uploadData(data, {
+      blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
+    });
+  }
+
   async delete(key: string): Promise<void> {
     await this.prepare();
     await this.container.getBlobClient(this.base + checkKey(key)).deleteIfExists();

@@ -58,6 +58,15 @@ export function exportTargetContract(name: string, make: () => Promise<ExportTar
       expect(await target.list('b/')).toEqual([]);
     });
 
+    it('stores bytes from memory and reads them back, replacing an existing object', async () => {
+      const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff);
+      await target.putBytes('spool/0001-a.seg', Uint8Array.of(1, 2, 3));
+      await target.putBytes('spool/0001-a.seg', bytes);
+      expect(Buffer.from((await target.get('spool/0001-a.seg')) ?? []).equals(Buffer.from(bytes))).toBe(true);
+      expect(await target.list('spool/')).toEqual(['spool/0001-a.seg']);
+      await expect(target.putBytes('../spool.seg', bytes)).rejects.toBeInstanceOf(ExportKeyError);
+    });
+
     it('answers null for a missing object', async () => {
       expect(await target.get('missing/none.parquet')).toBeNull();
     });

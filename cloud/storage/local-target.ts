@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkKey, type ExportTarget } from './export-target.ts';
@@ -17,6 +17,28 @@ export class LocalExportTarget implements ExportTarget {
     const tmp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
     await copyFile(localPath, tmp);
     await rename(tmp, dest);
+  }
+
+  async putBytes(key: string, data: Uint8Array): Promise<void> {
+    const dest = join(this.root, checkKey(key));
+    const dir = dirname(dest);
+    await mkdir(dir, { recursive: true });
+    const tmp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, dest);
+    // The rename is durable only once the folder is: the spool checkpoints Event Hubs right after this resolves.
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
   }
 
   async delete(key: string): Promise<void> {
