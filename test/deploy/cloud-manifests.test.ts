@@ -228,14 +228,24 @@ describe('Kubernetes manifests (Azure mode)', () => {
     }
   });
 
-  it('the services send API traffic to the pipeline pod only', () => {
-    const services = byKind('Service');
-    expect(services.length).toBeGreaterThan(0);
-    expect(pipeline.spec.serviceName).toBe(services.find((s) => s.spec.clusterIP === 'None')?.metadata.name);
-    for (const s of services) {
-      expect(selects(s.spec.selector, pipeline), s.metadata.name).toBe(true);
-      expect(selects(s.spec.selector, ingest), s.metadata.name).toBe(false);
-      for (const p of s.spec.ports as Obj[]) expect((containerOf(pipeline).ports as Obj[]).map((c) => c.name)).toContain(p.targetPort);
+  it('the services send API traffic to the pipeline pod only; the ingest pods have a headless one for scraping', () => {
+    const services = Object.fromEntries(byKind('Service').map((s) => [s.metadata.name as string, s]));
+    expect(pipeline.spec.serviceName).toBe('fleetsync-cloud-headless');
+    expect(services['fleetsync-cloud']?.spec.type).toBe('ClusterIP');
+    for (const name of ['fleetsync-cloud', 'fleetsync-cloud-headless']) {
+      const sel = services[name]!.spec.selector;
+      expect(selects(sel, pipeline), name).toBe(true);
+      expect(selects(sel, ingest), name).toBe(false);
+    }
+    const scrape = services['fleetsync-cloud-ingest']!;
+    expect(scrape.spec.clusterIP).toBe('None');
+    // A crash-looping pod must stay a target (up == 0), or the ingest-down alert never sees it.
+    expect(scrape.spec.publishNotReadyAddresses).toBe(true);
+    expect(selects(scrape.spec.selector, ingest)).toBe(true);
+    expect(selects(scrape.spec.selector, pipeline)).toBe(false);
+    for (const s of Object.values(services)) {
+      const w = selects(s.spec.selector, pipeline) ? pipeline : ingest;
+      for (const p of s.spec.ports as Obj[]) expect((containerOf(w).ports as Obj[]).map((c) => c.name)).toContain(p.targetPort);
     }
   });
 
