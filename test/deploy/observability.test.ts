@@ -1,6 +1,7 @@
 /**
  * The alert rules and the Grafana dashboard may only use metric names that the gateway and the cloud service really
- * register. The names come from the real registries (edge/metrics.ts, cloud/api/metrics.ts), not from a list here.
+ * register. The names come from the real registries (edge/metrics.ts, cloud/api/metrics.ts, cloud/hub/spool/spool-metrics.ts),
+ * not from a list here.
  * (promtool checks the rules' syntax and behaviour in deploy/check.sh.)
  */
 import { describe, it, expect } from 'vitest';
@@ -10,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { Registry } from 'prom-client';
 import { createGatewayMetrics } from '../../edge/metrics.ts';
 import { createApiMetrics, hubGauges, pipelineGauges } from '../../cloud/api/metrics.ts';
+import { spoolSourceMetrics, spoolWriterMetrics } from '../../cloud/hub/spool/spool-metrics.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const read = (p: string): string => readFileSync(join(REPO, p), 'utf8');
@@ -28,6 +30,11 @@ function registeredNames(): Set<string> {
   pipelineGauges(api.registry, { queries: { counts: () => Promise.reject(new Error('not read here')) }, bronzeStats: { stored: 0, duplicates: 0, commits: 0 } });
   hubGauges(api.registry, () => 0);
   add(api.registry);
+  // The ingest role registers the writer's metrics, the pipeline role the source's.
+  const spool = new Registry();
+  spoolWriterMetrics(spool, { segmentsWritten: 0, recordsWritten: 0, writeFailures: 0, failingSince: null });
+  spoolSourceMetrics(spool, () => ({ segmentsImported: 0, recordsImported: 0, segmentsQuarantined: 0, importFailures: 0, pendingSegments: 0, oldestPendingAgeMs: 0 }));
+  add(spool);
   return names;
 }
 
@@ -46,9 +53,19 @@ const rulesDoc = parseYaml(read('deploy/observability/prometheus/fleetsync-alert
 const rules = rulesDoc.groups.flatMap((g) => g.rules);
 
 describe('alert rules', () => {
-  it('cover gateway offline, backlog age, evictions, quarantine and pipeline lag', () => {
+  it('cover gateway offline, backlog age, evictions, quarantine, pipeline lag and the spool between the cloud roles', () => {
     const alerts = rules.map((r) => r.alert);
-    for (const a of ['FleetsyncGatewayScrapeDown', 'FleetsyncGatewayUplinkOffline', 'FleetsyncGatewayBacklogOld', 'FleetsyncGatewayEvicting', 'FleetsyncQuarantineSpike', 'FleetsyncPipelineLag']) {
+    for (const a of [
+      'FleetsyncGatewayScrapeDown',
+      'FleetsyncGatewayUplinkOffline',
+      'FleetsyncGatewayBacklogOld',
+      'FleetsyncGatewayEvicting',
+      'FleetsyncQuarantineSpike',
+      'FleetsyncPipelineLag',
+      'FleetsyncSpoolLagHigh',
+      'FleetsyncSpoolWriteFailing',
+      'FleetsyncIngestDown',
+    ]) {
       expect(alerts).toContain(a);
     }
   });
@@ -75,12 +92,15 @@ describe('Grafana dashboard', () => {
   }
   const dash = JSON.parse(read('deploy/observability/grafana/fleetsync-overview.json')) as { uid: string; title: string; panels: Panel[]; templating: { list: { name: string }[] } };
 
-  it('parses, has an id, a datasource variable and panels for both sides', () => {
+  it('parses, has an id, a datasource variable and panels for both sides and the spool', () => {
     expect(dash.uid).toBe('fleetsync-overview');
     expect(dash.templating.list.map((v) => v.name)).toEqual(expect.arrayContaining(['datasource', 'instance']));
     const exprs = dash.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr).join('\n');
     expect(exprs).toMatch(/fleetsync_gateway_oldest_unsent_seconds/);
     expect(exprs).toMatch(/fleetsync_pipeline_pending_batches/);
+    for (const m of ['fleetsync_spool_oldest_pending_age_seconds', 'fleetsync_spool_pending_segments', 'fleetsync_spool_segments_written_total', 'fleetsync_spool_write_failures_total']) {
+      expect(exprs).toContain(m);
+    }
   });
 
   it('queries only registered metrics', () => {
