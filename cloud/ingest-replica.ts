@@ -5,6 +5,7 @@ import type { CloudSettings } from './settings.ts';
 import { SpoolWriter, defaultWriterName, makeSpoolTarget } from './hub/spool/index.ts';
 import { spoolWriterMetrics } from './hub/spool/spool-metrics.ts';
 import type { AzureHubSource } from './hub/azure/index.ts';
+import type { ExportTarget } from './storage/export-target.ts';
 
 /** A running ingest replica: Event Hubs partitions in, spool segments out, and a health and metrics endpoint. */
 export interface IngestReplica {
@@ -24,6 +25,10 @@ export interface IngestReplicaOptions {
   /** The hub source (tests pass one built on fake Event Hubs ports); default: from `settings.azure`. */
   hub?: AzureHubSource;
   writerName?: string;
+  /** The spool store (tests wrap one to inject faults); default: from `settings.spool`. */
+  spoolTarget?: ExportTarget;
+  /** Clock of the health check. */
+  now?: () => number;
 }
 
 /**
@@ -32,7 +37,8 @@ export interface IngestReplicaOptions {
  * spool into Bronze.
  */
 export async function startIngestReplica(settings: CloudSettings, log: Logger, opts: IngestReplicaOptions = {}): Promise<IngestReplica> {
-  const target = makeSpoolTarget(settings.spool, settings.dataDir);
+  const target = opts.spoolTarget ?? makeSpoolTarget(settings.spool, settings.dataDir);
+  const now = opts.now ?? Date.now;
   const writer = new SpoolWriter(target, {
     writer: opts.writerName ?? defaultWriterName(),
     flushDelayMs: settings.spool.flushDelayMs,
@@ -72,7 +78,7 @@ export async function startIngestReplica(settings: CloudSettings, log: Logger, o
   const app = Fastify({ logger: false });
   app.get('/healthz', async (_req, reply) => {
     const since = writer.stats.failingSince;
-    const failingMs = since === null ? 0 : Date.now() - since;
+    const failingMs = since === null ? 0 : now() - since;
     const body = { status: failingMs > UNHEALTHY_AFTER_MS ? 'failing' : 'ok', role: 'ingest', spool: target.location, spoolFailingForMs: failingMs };
     return reply.code(body.status === 'ok' ? 200 : 503).send(body);
   });

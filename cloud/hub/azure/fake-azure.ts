@@ -15,9 +15,19 @@ export interface FakeCheckpoint {
   offset: string;
 }
 
+/** The Event Hub's partition logs and the checkpoint store, which several consumer instances can share. */
+export interface FakeEventHub {
+  partitions: Map<string, EventDataLike[]>;
+  checkpoints: Map<string, FakeCheckpoint>;
+}
+
+export function fakeEventHub(): FakeEventHub {
+  return { partitions: new Map(), checkpoints: new Map() };
+}
+
 export class FakeEventHubConsumerClient implements ConsumerPort {
-  readonly partitions = new Map<string, EventDataLike[]>();
-  readonly checkpoints = new Map<string, FakeCheckpoint>();
+  readonly partitions: Map<string, EventDataLike[]>;
+  readonly checkpoints: Map<string, FakeCheckpoint>;
   readonly checkpointLog: FakeCheckpoint[] = [];
   readonly errors: { partitionId: string; error: Error }[] = [];
   restarts = 0;
@@ -26,7 +36,18 @@ export class FakeEventHubConsumerClient implements ConsumerPort {
   private readonly positions = new Map<string, number>();
   private subscriptionClosed = false;
 
-  constructor(private readonly maxBatchSize = 100) {}
+  /**
+   * Give two clients the same `hub` to model two cloud instances in one consumer group: a partition that one of
+   * them stops reading, the other reads from the shared checkpoint on (which partitions each one pumps is the test's
+   * choice, standing in for the SDK's load balancer).
+   */
+  constructor(
+    private readonly maxBatchSize = 100,
+    hub: FakeEventHub = fakeEventHub(),
+  ) {
+    this.partitions = hub.partitions;
+    this.checkpoints = hub.checkpoints;
+  }
 
   /** Appends an event to a partition log, with the next sequence number of that partition. */
   publish(partitionId: string, event: Omit<EventDataLike, 'sequenceNumber' | 'offset'>): EventDataLike {
