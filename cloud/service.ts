@@ -28,8 +28,7 @@ export interface CloudServiceOptions {
 async function spoolHubSource(settings: CloudSettings, log: Logger, service?: HubSource): Promise<SpoolHubSource> {
   if (!service) {
     const { createAzureHubSource, parseAzureHubSettings } = await import('./hub/azure/index.ts');
-    const idle = { subscribe: () => ({ close: async () => {} }), close: async () => {} };
-    service = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings', process.env), { consumer: idle });
+    service = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings', process.env, { readsPartitions: false }));
   }
   const spoolLog = log.child({ component: 'spool' });
   return new SpoolHubSource(makeSpoolTarget(settings.spool, settings.dataDir), service, {

@@ -380,11 +380,17 @@ resource appEnvStorage 'Microsoft.App/managedEnvironments/storages@2024-03-01' =
 var hubKey = listKeys(resourceId('Microsoft.Devices/IotHubs/IotHubKeys', iotHub.name, policyName), '2023-06-30').primaryKey
 var storageSuffix = environment().suffixes.storage
 var checkpointConnectionString = 'DefaultEndpointsProtocol=https;AccountName=${checkpointAccount.name};AccountKey=${checkpointAccount.listKeys().keys[0].value};EndpointSuffix=${storageSuffix}'
-// The pipeline reads no partitions, but the Azure settings want the whole block (one schema for both roles).
-var azureSettings = {
+// What both roles use: the IoT Hub service API (twins, methods, C2D) and connection notices.
+var serviceAzureSettings = {
   iotHub: {
     connectionString: 'HostName=${iotHub.properties.hostName};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey}'
   }
+  connection: {
+    mode: 'events'
+  }
+}
+// Only the ingest replicas read partitions: the Event Hubs endpoint and the checkpoints are theirs alone.
+var ingestAzureSettings = union(serviceAzureSettings, {
   eventHub: {
     connectionString: 'Endpoint=${iotHub.properties.eventHubEndpoints.events.endpoint};SharedAccessKeyName=${policyName};SharedAccessKey=${hubKey};EntityPath=${iotHub.properties.eventHubEndpoints.events.path}'
     consumerGroup: consumerGroupName
@@ -393,10 +399,7 @@ var azureSettings = {
     connectionString: checkpointConnectionString
     container: checkpointContainerName
   }
-  connection: {
-    mode: 'events'
-  }
-}
+})
 // Both roles must name the same spool. Flush and poll tuning keep their defaults.
 var spoolSettings = {
   target: {
@@ -419,7 +422,7 @@ var ingestSettings = {
   dataDir: '/var/lib/fleetsync'
   mode: 'azure'
   role: 'ingest'
-  azure: azureSettings
+  azure: ingestAzureSettings
   spool: spoolSettings
   api: apiSettings
   log: logSettings
@@ -428,7 +431,7 @@ var pipelineSettings = {
   dataDir: '/var/lib/fleetsync'
   mode: 'azure'
   role: 'pipeline'
-  azure: azureSettings
+  azure: serviceAzureSettings
   spool: spoolSettings
   pipeline: {
     export: {

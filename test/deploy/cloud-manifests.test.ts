@@ -73,9 +73,14 @@ describe('cloud settings samples pass the service schemas', () => {
     expect(s.dataDir).toBe('/var/lib/fleetsync');
     expect(s.api.host).toBe('0.0.0.0');
     expect(s.api.port).toBe(8080);
-    if (s.mode === 'azure') {
+    if (s.role === 'pipeline') {
+      // The pipeline reads no partitions: it holds no Event Hubs or checkpoint settings.
+      const az = parseAzureHubSettings(s.azure, `${file}#/azure`, undefined, { readsPartitions: false });
+      expect(az.eventHub).toBeUndefined();
+      expect((s.azure as Obj).checkpoint).toBeUndefined();
+    } else if (s.mode === 'azure') {
       const az = parseAzureHubSettings(s.azure, `${file}#/azure`);
-      expect(az.eventHub.consumerGroup).toBe('fleetsync');
+      expect(az.eventHub?.consumerGroup).toBe('fleetsync');
     }
   });
 
@@ -85,9 +90,10 @@ describe('cloud settings samples pass the service schemas', () => {
     expect([ingest.role, pipeline.role]).toEqual(['ingest', 'pipeline']);
     expect(ingest.spool).toEqual(pipeline.spool);
     expect(ingest.spool.target).toMatchObject({ kind: 'azure-blob', container: 'fleetsync-spool' });
-    // Ingest replicas read the partitions through the same consumer group and checkpoints the single process used.
-    expect(ingest.azure.eventHub.consumerGroup).toBe(pipeline.azure.eventHub.consumerGroup);
-    expect(ingest.azure.checkpoint).toEqual(pipeline.azure.checkpoint);
+    // Both talk to the same IoT Hub; only ingest replicas read its partitions.
+    expect(ingest.azure.iotHub).toEqual(pipeline.azure.iotHub);
+    expect(ingest.azure.eventHub.consumerGroup).toBe('fleetsync');
+    expect(pipeline.azure.eventHub).toBeUndefined();
     expect(ingest.pipeline).toBeUndefined();
     expect(pipeline.pipeline.export.target.kind).toBe('azure-blob');
   });
@@ -358,9 +364,14 @@ describe('Azure Bicep template (structural; no Bicep compiler offline)', () => {
     expect(pipeline).toMatch(/role: 'pipeline'/);
     for (const s of [ingest, pipeline]) {
       expect(s).toMatch(/mode: 'azure'/);
-      expect(s).toMatch(/azure: azureSettings/);
       expect(s).toMatch(/spool: spoolSettings/);
     }
+    // Only the ingest app reads partitions: the Event Hubs endpoint and checkpoints are in its settings alone.
+    expect(ingest).toMatch(/azure: ingestAzureSettings/);
+    expect(pipeline).toMatch(/azure: serviceAzureSettings/);
+    const service = bicep.slice(bicep.indexOf('var serviceAzureSettings'), bicep.indexOf('\n}\n', bicep.indexOf('var serviceAzureSettings')));
+    expect(service).not.toMatch(/eventHub|checkpoint/);
+    expect(bicep).toMatch(/var ingestAzureSettings = union\(serviceAzureSettings, \{\s+eventHub:/);
     expect(ingest).not.toMatch(/lakeAccount|export/);
     expect(pipeline).toMatch(/lakeAccount/);
     const spool = bicep.slice(bicep.indexOf('var spoolSettings'), bicep.indexOf('\n}\n', bicep.indexOf('var spoolSettings')));

@@ -51,7 +51,8 @@ export class AzureHubSource implements HubSource {
     this.state = 'running';
     await this.ports.prepare?.();
     const eh = this.settings.eventHub;
-    this.subscription = this.ports.consumer.subscribe({
+    // Without eventHub settings this instance is the service side only (the pipeline role): it reads no partitions.
+    if (eh) this.subscription = this.ports.consumer.subscribe({
       processEvents: (events, context) => {
         const work = processPartitionBatch(events, context, {
           sink,

@@ -81,8 +81,8 @@ describe('Azure hub settings', () => {
 
   it('takes earliest, latest or an ISO time as start position, and names a bad one', () => {
     const at = (startPosition: string) => ({ ...valid(), eventHub: { connectionString: EH_CS, startPosition } });
-    expect(parseAzureHubSettings(at('2026-05-01T00:00:00Z')).eventHub.startPosition).toBe('2026-05-01T00:00:00Z');
-    expect(parseAzureHubSettings(at('latest')).eventHub.loadBalancing).toBe('balanced');
+    expect(parseAzureHubSettings(at('2026-05-01T00:00:00Z')).eventHub?.startPosition).toBe('2026-05-01T00:00:00Z');
+    expect(parseAzureHubSettings(at('latest')).eventHub?.loadBalancing).toBe('balanced');
     expect(issuesOf(() => parseAzureHubSettings(at('2026-13-45T99:99')))).toEqual([{ path: '/eventHub/startPosition', message: 'is not a valid ISO 8601 time' }]);
     expect(issuesOf(() => parseAzureHubSettings(at('yesterday')))[0]?.path).toBe('/eventHub/startPosition');
   });
@@ -91,7 +91,17 @@ describe('Azure hub settings', () => {
     const raw = { ...valid(), eventHub: { connectionString: EH_CS, consumerGroup: 'bad group' }, checkpoint: { connectionString: ST_CS, container: 'Bad_Name' } };
     const paths = issuesOf(() => parseAzureHubSettings(raw)).map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['/eventHub/consumerGroup', '/checkpoint/container']));
-    expect(parseAzureHubSettings({ ...valid(), eventHub: { connectionString: EH_CS, consumerGroup: '$Default' } }).eventHub.consumerGroup).toBe('$Default');
+    expect(parseAzureHubSettings({ ...valid(), eventHub: { connectionString: EH_CS, consumerGroup: '$Default' } }).eventHub?.consumerGroup).toBe('$Default');
+  });
+
+  it('asks for the Event Hubs endpoint only where partitions are read, and drops it where they are not', () => {
+    const { eventHub: _e, checkpoint: _c, ...serviceOnly } = valid() as Record<string, unknown>;
+    expect(issuesOf(() => parseAzureHubSettings(serviceOnly))).toEqual([{ path: '/eventHub', message: expect.stringMatching(/required to read telemetry/) }]);
+    expect(parseAzureHubSettings(serviceOnly, 'x', undefined, { readsPartitions: false }).eventHub).toBeUndefined();
+    expect(parseAzureHubSettings(valid(), 'x', undefined, { readsPartitions: false }).eventHub).toBeUndefined();
+    expect(issuesOf(() => parseAzureHubSettings({ ...serviceOnly, iotHub: { connectionString: 'HostName=x' } }, 'x', undefined, { readsPartitions: false }))[0]?.path).toBe(
+      '/iotHub/connectionString',
+    );
   });
 
   it('needs exactly one checkpoint location, and checks each kind', () => {

@@ -82,7 +82,8 @@ export const ConnectionSettings = Type.Object(
 export const AzureHubSettings = Type.Object(
   {
     iotHub: IotHubSettings,
-    eventHub: EventHubSettings,
+    /** Needed by the instances that read telemetry (roles all and ingest); the pipeline role leaves it out. */
+    eventHub: Type.Optional(EventHubSettings),
     checkpoint: CheckpointSettings,
     methods: MethodSettings,
     connection: ConnectionSettings,
@@ -135,7 +136,12 @@ export function applyAzureEnv(raw: unknown, env: NodeJS.ProcessEnv = process.env
  * that each connection string parses and has the keys it needs, and that exactly one checkpoint location is set.
  * Errors name the field path (`/eventHub/connectionString`) and never echo a secret.
  */
-export function parseAzureHubSettings(raw: unknown, source = 'azure settings', env?: NodeJS.ProcessEnv): AzureHubSettings {
+export function parseAzureHubSettings(
+  raw: unknown,
+  source = 'azure settings',
+  env?: NodeJS.ProcessEnv,
+  opts: { readsPartitions?: boolean } = {},
+): AzureHubSettings {
   const merged = env ? applyAzureEnv(raw, env) : raw;
   const s = validateSettings(AzureHubSettings, merged, source);
   const issues: { path: string; message: string }[] = [];
@@ -143,15 +149,23 @@ export function parseAzureHubSettings(raw: unknown, source = 'azure settings', e
   const hub = checkIotHubServiceConnectionString(s.iotHub.connectionString);
   if (!hub.ok) issues.push({ path: '/iotHub/connectionString', message: hub.problem });
 
-  const eh = checkEventHubConnectionString(s.eventHub.connectionString);
+  if (opts.readsPartitions === false) {
+    // The service side only (twins, methods, C2D, registry): no Event Hubs or checkpoint secrets needed or kept.
+    if (issues.length) throw new SettingsError(source, issues);
+    const { eventHub: _unused, ...service } = s;
+    return service;
+  }
+  if (!s.eventHub) throw new SettingsError(source, [{ path: '/eventHub', message: 'is required to read telemetry from the built-in endpoint (cloud roles all and ingest)' }]);
+  const eventHub = s.eventHub;
+  const eh = checkEventHubConnectionString(eventHub.connectionString);
   if (!eh.ok) issues.push({ path: '/eventHub/connectionString', message: eh.problem });
-  else if (!eh.value.entityPath && !s.eventHub.name) {
+  else if (!eh.value.entityPath && !eventHub.name) {
     issues.push({ path: '/eventHub/name', message: 'is required because the connection string has no EntityPath' });
-  } else if (eh.value.entityPath && s.eventHub.name && eh.value.entityPath !== s.eventHub.name) {
+  } else if (eh.value.entityPath && eventHub.name && eh.value.entityPath !== eventHub.name) {
     issues.push({ path: '/eventHub/name', message: `differs from the connection string's EntityPath "${eh.value.entityPath}"` });
   }
 
-  const start = s.eventHub.startPosition;
+  const start = eventHub.startPosition;
   if (start !== 'earliest' && start !== 'latest' && !Number.isFinite(Date.parse(start))) {
     issues.push({ path: '/eventHub/startPosition', message: 'is not a valid ISO 8601 time' });
   }
@@ -175,6 +189,7 @@ export function parseAzureHubSettings(raw: unknown, source = 'azure settings', e
 
 /** The Event Hub name to use: EntityPath from the connection string, else the configured name. */
 export function eventHubNameOf(s: AzureHubSettings): string | undefined {
+  if (!s.eventHub) return undefined;
   const eh = checkEventHubConnectionString(s.eventHub.connectionString);
   return (eh.ok ? eh.value.entityPath : undefined) ?? s.eventHub.name;
 }

@@ -13,6 +13,9 @@ export { AzureHubSource, type AzureHubPorts, type HubLog } from './azure-hub-sou
 export { AzureHubSettings, parseAzureHubSettings, applyAzureEnv, azureEnvConfigured, AZURE_ENV } from './config.ts';
 export * from './errors.ts';
 
+/** The consumer of an instance that reads no partitions. */
+const readsNothing: AzureHubPorts['consumer'] = { subscribe: () => ({ close: async () => {} }), close: async () => {} };
+
 /**
  * Builds the Azure hub source. Ports not given are made from the settings with the Azure SDKs; nothing
  * connects until start() (telemetry) or the first twin / method / C2D call.
@@ -20,6 +23,7 @@ export * from './errors.ts';
 export function createAzureHubSource(settings: AzureHubSettings, overrides: Partial<AzureHubPorts> = {}): AzureHubSource {
   let consumer = overrides.consumer;
   let prepare = overrides.prepare;
+  if (!consumer && !settings.eventHub) consumer = readsNothing;
   if (!consumer) {
     const made = createConsumerPort(settings);
     consumer = made.consumer;

@@ -35,9 +35,10 @@ export function startPositionOf(value: string): EventPosition {
 }
 
 export function createConsumerPort(s: AzureHubSettings): { consumer: ConsumerPort<ReceivedEventData>; prepare: () => Promise<void> } {
+  const eh = s.eventHub;
+  if (!eh) throw new Error('azure settings: /eventHub is needed to read partitions');
   const container = checkpointContainer(s);
   const store = new BlobCheckpointStore(container);
-  const eh = s.eventHub;
   const parsed = checkEventHubConnectionString(eh.connectionString);
   const name = eventHubNameOf(s);
   const options: EventHubConsumerClientOptions = { loadBalancingOptions: { strategy: eh.loadBalancing } };
