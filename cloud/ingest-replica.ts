@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
-import { Registry, collectDefaultMetrics, Counter } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { CloudSettings } from './settings.ts';
 import { SpoolWriter, defaultWriterName, makeSpoolTarget } from './hub/spool/index.ts';
-import { spoolWriterMetrics } from './hub/spool/spool-metrics.ts';
+import { ingestConsumerMetrics, spoolWriterMetrics } from './hub/spool/spool-metrics.ts';
 import type { AzureHubSource } from './hub/azure/index.ts';
 import type { ExportTarget } from './storage/export-target.ts';
 
@@ -61,20 +61,7 @@ export async function startIngestReplica(settings: CloudSettings, log: Logger, o
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fleetsync_cloud_' });
   spoolWriterMetrics(registry, writer.stats);
-  new Counter({
-    name: 'fleetsync_ingest_events_total',
-    help: 'Event Hubs events this replica handled, by outcome',
-    labelNames: ['outcome'],
-    registers: [registry],
-    collect() {
-      const s = source.stats();
-      this.reset();
-      this.inc({ outcome: 'accepted' }, s.accepted);
-      this.inc({ outcome: 'connection' }, s.connectionEvents);
-      this.inc({ outcome: 'ignored' }, s.ignored);
-      this.inc({ outcome: 'invalid' }, s.invalid);
-    },
-  });
+  ingestConsumerMetrics(registry, () => source.stats());
   const app = Fastify({ logger: false });
   app.get('/healthz', async (_req, reply) => {
     const since = writer.stats.failingSince;

@@ -11,7 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import { Registry } from 'prom-client';
 import { createGatewayMetrics } from '../../edge/metrics.ts';
 import { createApiMetrics, hubGauges, pipelineGauges } from '../../cloud/api/metrics.ts';
-import { spoolSourceMetrics, spoolWriterMetrics } from '../../cloud/hub/spool/spool-metrics.ts';
+import { ingestConsumerMetrics, spoolSourceMetrics, spoolWriterMetrics } from '../../cloud/hub/spool/spool-metrics.ts';
+import { emptyStats } from '../../cloud/hub/azure/partition-handler.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const read = (p: string): string => readFileSync(join(REPO, p), 'utf8');
@@ -33,6 +34,7 @@ function registeredNames(): Set<string> {
   // The ingest role registers the writer's metrics, the pipeline role the source's.
   const spool = new Registry();
   spoolWriterMetrics(spool, { segmentsWritten: 0, recordsWritten: 0, writeFailures: 0, failingSince: null });
+  ingestConsumerMetrics(spool, emptyStats);
   spoolSourceMetrics(spool, () => ({ segmentsImported: 0, recordsImported: 0, segmentsQuarantined: 0, importFailures: 0, pendingSegments: 0, oldestPendingAgeMs: 0 }));
   add(spool);
   return names;
