@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CloudSettings } from './settings.ts';
 import { SpoolWriter, defaultWriterName, makeSpoolTarget } from './hub/spool/index.ts';
 import { ingestConsumerMetrics, spoolWriterMetrics } from './hub/spool/spool-metrics.ts';
-import type { AzureHubSource } from './hub/azure/index.ts';
+import type { AzureHubSettings, AzureHubSource } from './hub/azure/index.ts';
 import type { ExportTarget } from './storage/export-target.ts';
 
 /** A running ingest replica: Event Hubs partitions in, spool segments out, and a health and metrics endpoint. */
@@ -16,6 +16,17 @@ export interface IngestReplica {
   /** Where /healthz and /metrics answer. */
   readonly apiUrl: string;
   close(): Promise<void>;
+}
+
+/**
+ * A segment groups the messages in flight, and a partition has at most `sinkConcurrency` of them in flight: with the
+ * default 16 a replica would write small segments and wait `flushDelayMs` for each. Handing the spool a whole Event
+ * Hubs batch at once costs nothing (no DuckDB transaction per message here), so the ingest role raises it to the
+ * batch size.
+ */
+export function forSpool(s: AzureHubSettings): AzureHubSettings {
+  const eh = s.eventHub;
+  return eh && eh.sinkConcurrency < eh.maxBatchSize ? { ...s, eventHub: { ...eh, sinkConcurrency: eh.maxBatchSize } } : s;
 }
 
 /** Writes that keep failing this long make /healthz answer 503, so the orchestrator restarts or reschedules the pod. */
@@ -49,7 +60,8 @@ export async function startIngestReplica(settings: CloudSettings, log: Logger, o
   if (!hub) {
     const { createAzureHubSource, parseAzureHubSettings } = await import('./hub/azure/index.ts');
     const hubLog = log.child({ component: 'hub' });
-    hub = createAzureHubSource(parseAzureHubSettings(settings.azure ?? {}, 'azure settings', process.env), {
+    const azure = forSpool(parseAzureHubSettings(settings.azure ?? {}, 'azure settings', process.env));
+    hub = createAzureHubSource(azure, {
       log: (level, msg, fields) => hubLog[level](fields ?? {}, msg),
     });
   }

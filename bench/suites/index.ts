@@ -13,6 +13,7 @@ import { fleetCapacitySuite } from './fleet-capacity.ts';
 import { mosquittoBaselineSuite } from './mosquitto-baseline.ts';
 import { backlogLiveSuite } from './backlog-live.ts';
 import { e2eLatencySuite } from './e2e-latency.ts';
+import { cloudRolesSuite } from './cloud-roles.ts';
 
 /** Suites in report order: edge ingest and footprint, alert latency, uplink, backlog, cloud, scaling, the rest. */
 export const suites: BenchSuite[] = [
@@ -26,6 +27,7 @@ export const suites: BenchSuite[] = [
   journalSuite,
   hubIngestSuite,
   pipelineSuite,
+  cloudRolesSuite,
   e2eLatencySuite,
   scalingSuite,
   fleetCapacitySuite,

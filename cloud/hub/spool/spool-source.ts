@@ -124,14 +124,24 @@ export class SpoolHubSource implements HubSource {
     while (this.running) {
       let failed = false;
       let imported = 0;
+      const deletes: Promise<void>[] = [];
       try {
         this.remaining = await this.target.list(SPOOL_PREFIX);
-        while (this.running && this.remaining.length) {
-          await this.importSegment(this.remaining[0] as string, sink);
+        // The next segment is read while the current one goes into Bronze; a segment is deleted in the background
+        // once Bronze has it, and all those deletes finish before the spool is listed again.
+        let fetching = this.remaining.length ? this.fetch(this.remaining[0] as string) : undefined;
+        while (this.running && fetching) {
+          const current = await fetching;
+          fetching = this.remaining.length > 1 ? this.fetch(this.remaining[1] as string) : undefined;
+          fetching?.catch(() => {});
+          const done = await this.importSegment(current, sink);
+          if (done) deletes.push(done);
           this.remaining.shift();
           imported++;
         }
+        await Promise.all(deletes);
       } catch (err) {
+        await Promise.allSettled(deletes);
         failed = true;
         this.counters.importFailures++;
         this.log('warn', 'spool import failed; the segment stays and is tried again', { error: String(err), retryInMs: delay });
@@ -147,9 +157,13 @@ export class SpoolHubSource implements HubSource {
     }
   }
 
-  private async importSegment(key: string, sink: IngestSink): Promise<void> {
-    const bytes = await this.target.get(key);
-    if (bytes === null) return;
+  private async fetch(key: string): Promise<{ key: string; bytes: Uint8Array | null }> {
+    return { key, bytes: await this.target.get(key) };
+  }
+
+  /** Stores the segment in the sink; resolves with its pending delete (undefined when there was nothing to import). */
+  private async importSegment({ key, bytes }: { key: string; bytes: Uint8Array | null }, sink: IngestSink): Promise<Promise<void> | undefined> {
+    if (bytes === null) return undefined;
     let segment: Segment;
     try {
       segment = decodeSegment(bytes);
@@ -160,13 +174,13 @@ export class SpoolHubSource implements HubSource {
       await this.target.delete(key);
       this.counters.segmentsQuarantined++;
       this.log('error', 'quarantined a spool segment that cannot be read', { key, reason: err.message, bytes: bytes.length });
-      return;
+      return undefined;
     }
     await this.acceptAll(segment, sink);
     for (const r of segment.records) if (r.kind === 'connection') this.emit(r.event);
-    await this.target.delete(key);
     this.counters.segmentsImported++;
     this.counters.recordsImported += segment.records.length;
+    return this.target.delete(key);
   }
 
   /** Hands the segment's telemetry to the sink in order, `concurrency` at a time; rejects if any is refused. */
