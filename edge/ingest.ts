@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AlertV2, Lane, PositionV2, ReadingV2 } from '../shared/contracts/types.ts';
-import { parseSensorTopic } from '../shared/sensor-protocol/topics.ts';
+import { parseSensorTopic, type ParsedTopic } from '../shared/sensor-protocol/topics.ts';
 import { decodeSensorPayload, type SensorItem } from '../shared/sensor-protocol/decode.ts';
 import { upcastPosition, upcastReading } from '../shared/contracts/upcast.ts';
 import type { Journal, JournalItem } from './journal/index.ts';
@@ -50,42 +50,83 @@ export function createIngest(deps: IngestDeps): PublishHandler {
   const { journal, engine, metrics } = deps;
   // Label lookups hash their label object on every call: bind the children once.
   const ingestedByQos = (['0', '1', '2'] as const).map((q) => metrics.ingested.labels({ lane: 'telemetry', qos: q }));
-  return async (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => {
-    const rt = Date.now();
-    const parsed = parseSensorTopic(topic);
-    const writes: Promise<number>[] = [];
-    const put = (lane: Lane, item: JournalItem): void => {
-      if (qos === 0 && lane !== 'alerts') journal.appendBestEffort(lane, item);
-      else writes.push(journal.append(lane, item));
-    };
-    const reject = (reason: string, code: string, raw: Uint8Array): void => {
-      metrics.rejects.inc({ reason: code });
-      put('rejects', {
-        rt,
-        kind: 'reject',
-        body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) },
-      });
-    };
-    if (qos === 0) metrics.qos0.inc();
-    if (!parsed) {
-      reject(`topic '${topic}' is not a sensor topic`, 'topic', payload);
-    } else {
-      const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
-      for (const r of rejected) reject(r.reason, r.code, r.raw);
-      for (const item of accepted) {
-        put('telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
-        ingestedByQos[qos]!.inc();
-        const v2 = toV2(item);
-        deps.onSensorTime?.(v2.sensorTime);
-        const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
-        if (alerts.length) writes.push(...emitAlerts(deps, alerts, rt));
-      }
+  const topics = new TopicCache();
+  // This runs for every sensor message: no closures or arrays per call unless a message needs them.
+  const put = (writes: Promise<number>[] | null, qos: 0 | 1 | 2, lane: Lane, item: JournalItem): Promise<number>[] | null => {
+    if (qos === 0 && lane !== 'alerts') {
+      journal.appendBestEffort(lane, item);
+      return writes;
     }
+    const w = journal.append(lane, item);
+    if (writes === null) return [w];
+    writes.push(w);
+    return writes;
+  };
+  const reject = (writes: Promise<number>[] | null, who: Principal, topic: string, qos: 0 | 1 | 2, rt: number, reason: string, code: string, raw: Uint8Array) => {
+    metrics.rejects.inc({ reason: code });
+    return put(writes, qos, 'rejects', {
+      rt,
+      kind: 'reject',
+      body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) },
+    });
+  };
+  const settle = async (writes: Promise<number>[]): Promise<void> => {
     try {
-      await Promise.all(writes);
+      if (writes.length === 1) await writes[0];
+      else await Promise.all(writes);
     } catch (err) {
       metrics.storeFailures.inc();
       throw err;
     }
   };
+  const handle = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => {
+    const rt = Date.now();
+    const parsed = topics.parse(topic);
+    let writes: Promise<number>[] | null = null;
+    if (qos === 0) metrics.qos0.inc();
+    if (!parsed) {
+      writes = reject(writes, who, topic, qos, rt, `topic '${topic}' is not a sensor topic`, 'topic', payload);
+    } else {
+      const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
+      for (const r of rejected) writes = reject(writes, who, topic, qos, rt, r.reason, r.code, r.raw);
+      for (const item of accepted) {
+        writes = put(writes, qos, 'telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
+        ingestedByQos[qos]!.inc();
+        const v2 = toV2(item);
+        deps.onSensorTime?.(v2.sensorTime);
+        const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
+        if (alerts.length) {
+          const appended = emitAlerts(deps, alerts, rt);
+          if (writes === null) writes = appended;
+          else writes.push(...appended);
+        }
+      }
+    }
+    return writes === null ? Promise.resolve() : settle(writes);
+  };
+  // A throw in there must reach the broker as a refused publish, as it did when this was an async function.
+  return (who, topic, payload, qos) => {
+    try {
+      return handle(who, topic, payload, qos);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
+/**
+ * Sensors publish on the same few topics over and over: parsing each topic once saves a split and its strings per
+ * message. Bounded, since topics come from clients.
+ */
+class TopicCache {
+  private readonly parsed = new Map<string, ParsedTopic | null>();
+  parse(topic: string): ParsedTopic | null {
+    let p = this.parsed.get(topic);
+    if (p === undefined) {
+      p = parseSensorTopic(topic);
+      if (this.parsed.size >= 4096) this.parsed.clear();
+      this.parsed.set(topic, p);
+    }
+    return p;
+  }
 }

@@ -64,6 +64,10 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
   it('closes the connection of a sensor publishing as another sensor, without storing it', async () => {
     const c = await connect(broker.ports.tcp, { username: 'ecu-user', password: 'ecu-pass' });
     const denied = broker.counters.aclDenied;
+    // An allowed topic first: the decision the broker remembers for this client must not carry over to another topic.
+    await c.publishAsync('fleet/truck-1/ecu/reading', '{}', { qos: 1 });
+    await c.publishAsync('fleet/truck-1/ecu/reading', '{}', { qos: 1 });
+    expect(stored.filter((s) => s.topic === 'fleet/truck-1/ecu/reading').length).toBeGreaterThanOrEqual(2);
     const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.publish('fleet/truck-1/gps/reading', '{}', { qos: 1 });
     await closed;

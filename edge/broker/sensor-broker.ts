@@ -10,7 +10,7 @@ import { Aedes, type Client, type AuthenticateError, type PublishPacket } from '
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
 import type { GatewaySettings } from '../settings.ts';
-import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canSubscribe, type Decision, type Principal } from './acl.ts';
 import { verifyPassword } from './password.ts';
 
 /** What the broker hands every authorised publish to. Resolving means "durable": only then is PUBACK sent. */
@@ -48,6 +48,7 @@ export async function startSensorBroker(
   onCount: BrokerCountHook = () => undefined,
 ): Promise<SensorBroker> {
   const principals = new WeakMap<Client, Principal>();
+  const lastPublish = new WeakMap<Client, { topic: string; decision: Decision }>();
   const counters: BrokerCounters = { authFailures: 0, aclDenied: 0, handlerFailures: 0, connectionErrors: 0, rateLimited: 0 };
   // Each wrong password costs a scrypt check, so repeated guessing from one address is refused outright for a while.
   const loginFailures = new FailureLimiter({ limit: settings.broker.loginFailureLimit, windowMs: 60_000 });
@@ -97,7 +98,13 @@ export async function startSensorBroker(
     authorizePublish: (client, packet: PublishPacket, callback) => {
       const who = client ? principals.get(client) : undefined;
       if (!client || !who) return callback(new Error('publish without an authenticated client'));
-      const decision = canPublish(who, packet.topic);
+      // A sensor publishes on the same topic again and again: decide once per client and topic.
+      let last = lastPublish.get(client);
+      if (last?.topic !== packet.topic) {
+        last = { topic: packet.topic, decision: canPublish(who, packet.topic) };
+        lastPublish.set(client, last);
+      }
+      const decision = last.decision;
       if (!decision.ok) {
         count('aclDenied');
         log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish refused');

@@ -27,6 +27,11 @@ export interface Deps {
   sensors: string[];
 }
 
+/** Where a rule puts its verdicts: an array in tests; in the engine, a buffer reused across evaluations. */
+export interface VerdictOut {
+  push(v: Verdict): unknown;
+}
+
 export interface RuleLogic<S = unknown> {
   deps: Deps;
   /** Which end of the value range counts as the peak. */
@@ -37,7 +42,7 @@ export interface RuleLogic<S = unknown> {
   multiInstance?: boolean;
   newScratch(): S;
   /** Pushes verdicts; a multi-instance rule returns false when its input is unknown (missing instances hold). */
-  evaluate(ctx: EvalContext, scratch: S, out: Verdict[]): boolean | void;
+  evaluate(ctx: EvalContext, scratch: S, out: VerdictOut): boolean | void;
   /** Called when the rule's `when` gate closes. */
   reset?(scratch: S): void;
   /** Text for alert messages; only called when an alert is emitted. */

@@ -1,0 +1,80 @@
+/** The store-before-acknowledge step on a real journal (LevelDB in a temp folder) with the default rules. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertV2 } from '../shared/contracts/types.ts';
+import { createAlertEngine, parseRuleSet } from './alerts/index.ts';
+import { createIngest } from './ingest.ts';
+import { Journal } from './journal/index.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import type { Principal } from './broker/acl.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function rules() {
+  const r = parseRuleSet(JSON.stringify({ version: 1, rules: [{ id: 'hot', type: 'threshold', signal: 'coolant_temp', direction: 'above', threshold: 100, severity: 'critical' }] }), 'json');
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.rules;
+}
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetsync-ingest-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const journal = await Journal.open({ dir: join(dir, 'journal') });
+  cleanups.push(() => journal.close());
+  const metrics = createGatewayMetrics({ laneStats: () => [], uplinkState: () => 'offline', diskBytes: () => 0 } as never);
+  const shown: AlertV2[] = [];
+  const ingest = createIngest({
+    journal,
+    engine: createAlertEngine(rules(), { vehicles: ['truck-1'] }),
+    maxPayloadBytes: 65536,
+    clock: 'receive',
+    metrics,
+    log: pino({ level: 'silent' }),
+    showAlert: (a) => shown.push(a),
+  });
+  return { journal, metrics, ingest, shown };
+}
+
+const ecu: Principal = { role: 'sensor', vehicle: 'truck-1', sensor: 'ecu' };
+const reading = (signal: string, value: number) => Buffer.from(JSON.stringify({ v: 2, signal, value, unit: 'C', sensorTime: Date.now(), quality: 'good' }));
+
+describe('ingest', () => {
+  it('journals a reading before resolving, and shows an alert the reading raises at once', async () => {
+    const { journal, ingest, shown } = await setup();
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 90), 1);
+    expect(journal.committedSeq('telemetry')).toBe(1);
+    expect(shown).toEqual([]);
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 104), 1);
+    expect(journal.committedSeq('telemetry')).toBe(2);
+    expect(shown.map((a) => [a.ruleId, a.state])).toEqual([['hot', 'raised']]);
+    // The alert went to the alerts lane within the same acknowledged publish.
+    expect(journal.committedSeq('alerts')).toBe(1);
+  });
+
+  it('journals what it cannot read in the rejects lane, the same way each time a topic comes again', async () => {
+    const { journal, ingest } = await setup();
+    for (let i = 0; i < 3; i++) await ingest(ecu, 'fleet/truck-1/ecu/bogus', reading('coolant_temp', 90), 1);
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', Buffer.from('{not json'), 1);
+    expect(journal.committedSeq('rejects')).toBe(4);
+    expect(journal.committedSeq('telemetry')).toBe(0);
+    // QoS 0 is journalled too, without waiting.
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 91), 0);
+    await journal.flushed();
+    expect(journal.committedSeq('telemetry')).toBe(1);
+  });
+
+  it('turns a failure to store into a refused publish (a rejected promise), never a throw into the broker', async () => {
+    const { journal, ingest, metrics } = await setup();
+    await journal.close();
+    let result: Promise<void> | undefined;
+    expect(() => (result = ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 90), 1))).not.toThrow();
+    await expect(result).rejects.toThrow();
+    expect((await metrics.storeFailures.get()).values[0]?.value).toBe(1);
+  });
+});
