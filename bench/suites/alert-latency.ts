@@ -74,7 +74,7 @@ interface Measured {
 }
 
 async function measure(broker: { child: Child; mqtt: number }, kind: 'gateway' | 'aedes', rate: number, count: number): Promise<Measured> {
-  const load = await startLoad({ port: broker.mqtt, inflight: 100, vehicle: 'truck-1', sensorPrefix: 'bg', signals: SIGNALS }, LOAD_CLIENTS, 2);
+  const load = await startLoad({ port: broker.mqtt, inflight: 100, vehicle: 'truck-1', sensorPrefix: 'bg', signals: SIGNALS, client: 'raw' }, LOAD_CLIENTS, 2);
   try {
     const seconds = Math.max(4, count / 100 + 3);
     const background = runLoad(load, { durationMs: seconds * 1000, ratePerClient: rate / LOAD_CLIENTS });
@@ -89,7 +89,7 @@ async function measure(broker: { child: Child; mqtt: number }, kind: 'gateway' |
   }
 }
 
-async function gatewayRun(rate: number, count: number): Promise<Measured> {
+export async function gatewayRun(rate: number, count: number): Promise<Measured> {
   return withTempDir('bench-alert-latency-', async (dir) => {
     const rulesFile = join(dir, 'rules.json');
     await writeFile(rulesFile, JSON.stringify(hundredRules()));
@@ -102,7 +102,7 @@ async function gatewayRun(rate: number, count: number): Promise<Measured> {
   });
 }
 
-async function aedesRun(rate: number, count: number): Promise<Measured> {
+export async function aedesRun(rate: number, count: number): Promise<Measured> {
   const broker = await startBroker('aedes');
   try {
     return await measure(broker, 'aedes', rate, count);

@@ -3,23 +3,29 @@
  *
  *   node --import tsx bench/suites/edge-procs.ts gateway '<settings json>'   the gateway (startGateway)
  *   node --import tsx bench/suites/edge-procs.ts aedes                        plain aedes on TCP, no persistence
- *   node --import tsx bench/suites/edge-procs.ts load '<LoadSetup json>'      MQTT.js publishers (QoS 1)
+ *   node --import tsx bench/suites/edge-procs.ts load '<LoadSetup json>'      QoS 1 publishers (MQTT.js, or the lean
+ *                                                                              raw-publisher.ts for background load)
  *
  * Each child prints JSON lines on stdout and takes JSON commands on stdin: brokers answer {"cmd":"usage"} with their
  * own process.cpuUsage() and RSS; a load process answers {"cmd":"run", ...} with its rate and PUBACK latencies.
  * Broker children run from a bundle of this file (builtSelf: no tsx loader, as `npm run build` ships the product);
  * the gateway gets the systemd unit's V8 flags (deployedNodeOptions). FLEETSYNC_BENCH_NODE_ARGS adds node flags to
- * the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). For diagnosis:
+ *   FLEETSYNC_BENCH_CHILD_LOG=<dir>   each child's non-protocol output (e.g. --trace-gc) in <dir>/<role>-<pid>.log
+ *   FLEETSYNC_BENCH_ELD=1             brokers print their event-loop delay (max, p99, mean) every second
+ *   FLEETSYNC_BENCH_ALLOC_PROF=<dir>  the gateway writes an allocation profile that includes collected objects
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { packagePath } from '../../shared/package-root.ts';
+import { RawPublisher } from './raw-publisher.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -44,6 +50,8 @@ export interface LoadSetup {
   sensorPrefix: string;
   offset: number;
   signals: Array<{ signal: string; unit: string; base: number; spread: number }>;
+  /** 'raw': the lean publisher of raw-publisher.ts (background load); default MQTT.js, as sensors' own clients. */
+  client?: 'mqtt.js' | 'raw';
 }
 
 export type LoadRun = { perClient: number } | { durationMs: number; ratePerClient: number };
@@ -69,8 +77,15 @@ export class Child {
     const entry = script ? [script] : ['--import', 'tsx', SELF];
     this.proc = spawn(process.execPath, [...nodeArgs, ...entry, role, JSON.stringify(arg ?? null)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const rl = createInterface({ input: this.proc.stdout! });
+    // FLEETSYNC_BENCH_CHILD_LOG=<dir> keeps each child's other output (e.g. --trace-gc lines) in <dir>/<role>-<pid>.log.
+    const logDir = process.env.FLEETSYNC_BENCH_CHILD_LOG;
+    const log = logDir ? createWriteStream(`${logDir}/${role}-${this.proc.pid}.log`) : null;
+    if (log) this.proc.once('exit', () => log.end());
     rl.on('line', (line) => {
-      if (!line.startsWith('{"@":')) return; // pino lines and other output are not protocol
+      if (!line.startsWith('{"@":')) {
+        log?.write(`${line}\n`);
+        return; // pino lines and other output are not protocol
+      }
       this.lines.push((JSON.parse(line) as { '@': Record<string, unknown> })['@']);
       this.waiter?.();
     });
@@ -228,16 +243,51 @@ const usage = (): Usage => {
   return { cpuUs: u.user + u.system, rssBytes: m.rss, rssAnonBytes: anon, heapTotalBytes: m.heapTotal, externalBytes: m.external };
 };
 
+/** FLEETSYNC_BENCH_ELD=1: the broker child prints its event-loop delay each second (into FLEETSYNC_BENCH_CHILD_LOG). */
+function watchLoopDelay(): void {
+  if (process.env.FLEETSYNC_BENCH_ELD !== '1') return;
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  setInterval(() => {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    process.stdout.write(`eld t=${Math.round(performance.now() - t0)} max=${ms(h.max)} p99=${ms(h.percentile(99))} mean=${ms(h.mean)}\n`);
+    h.reset();
+  }, 1000).unref();
+}
+
+/**
+ * FLEETSYNC_BENCH_ALLOC_PROF=<dir>: samples every allocation of the gateway child, including objects the GC has since
+ * collected (a plain --heap-prof keeps only survivors), and writes <dir>/alloc-<pid>.heapprofile at exit.
+ */
+async function profileAllocations(): Promise<() => Promise<void>> {
+  const dir = process.env.FLEETSYNC_BENCH_ALLOC_PROF;
+  if (!dir) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    await writeFile(`${dir}/alloc-${process.pid}.heapprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function runGateway(raw: unknown): Promise<void> {
   const { validateSettings } = await import('../../shared/settings/load-settings.ts');
   const { GatewaySettings } = await import('../../edge/settings.ts');
   const { startGateway } = await import('../../edge/gateway.ts');
   const settings = validateSettings(GatewaySettings, raw, 'bench gateway');
   const gw = await startGateway(settings);
+  watchLoopDelay();
+  const stopAllocations = await profileAllocations();
   say({ mqtt: gw.ports.mqtt, http: gw.ports.http });
   commands(async (cmd) => {
     if (cmd.cmd === 'usage') say({ ...usage() });
     if (cmd.cmd === 'exit') {
+      await stopAllocations();
       await gw.close();
       return true;
     }
@@ -248,6 +298,7 @@ async function runAedes(): Promise<void> {
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
   const server = createServer((s) => broker.handle(s));
+  watchLoopDelay();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   say({ mqtt: (server.address() as AddressInfo).port });
   commands(async (cmd) => {
@@ -260,16 +311,24 @@ async function runAedes(): Promise<void> {
   });
 }
 
+interface LoadClient {
+  publish(topic: string, payload: string): Promise<unknown>;
+  end(): Promise<unknown>;
+}
+
+async function loadClient(setup: LoadSetup, clientId: string): Promise<LoadClient> {
+  if (setup.client === 'raw') return RawPublisher.connect(setup.port, clientId);
+  const c: MqttClient = mqtt.connect(`mqtt://127.0.0.1:${setup.port}`, { clientId, reconnectPeriod: 0, keepalive: 60 });
+  await new Promise<void>((res, rej) => {
+    c.once('connect', () => res());
+    c.once('error', rej);
+  });
+  return { publish: (topic, payload) => c.publishAsync(topic, payload, { qos: 1 }), end: () => c.endAsync() };
+}
+
 async function runLoadChild(setup: LoadSetup): Promise<void> {
-  const clients: MqttClient[] = [];
-  for (let i = 0; i < setup.clients; i++) {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${setup.port}`, { clientId: `load-${process.pid}-${i}`, reconnectPeriod: 0, keepalive: 60 });
-    await new Promise<void>((res, rej) => {
-      c.once('connect', () => res());
-      c.once('error', rej);
-    });
-    clients.push(c);
-  }
+  const clients: LoadClient[] = [];
+  for (let i = 0; i < setup.clients; i++) clients.push(await loadClient(setup, `load-${process.pid}-${i}`));
   say({ connected: setup.clients });
   let counter = 0;
   const payload = (i: number): string => {
@@ -281,7 +340,7 @@ async function runLoadChild(setup: LoadSetup): Promise<void> {
 
   commands(async (cmd) => {
     if (cmd.cmd === 'exit') {
-      await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
       return true;
     }
     if (cmd.cmd !== 'run') return;
@@ -290,7 +349,7 @@ async function runLoadChild(setup: LoadSetup): Promise<void> {
     const startedAt = performance.timeOrigin + performance.now();
     const one = (i: number): Promise<void> => {
       const t0 = performance.now();
-      return clients[i]!.publishAsync(topic(i), payload(i), { qos: 1 }).then(() => {
+      return clients[i]!.publish(topic(i), payload(i)).then(() => {
         lat.push(Math.round((performance.now() - t0) * 1000));
         acked++;
       });
@@ -311,30 +370,33 @@ async function runLoadChild(setup: LoadSetup): Promise<void> {
         }),
       );
     } else {
+      // One pacing loop for all clients of this process (a timer per message per client costs more than the send):
+      // every millisecond each client sends what its rate says is due, phases spread so the total rate is smooth.
       const durationMs = Number(cmd.durationMs);
       const gapMs = 1000 / Number(cmd.ratePerClient);
-      const end = performance.now() + durationMs;
-      await Promise.all(
-        clients.map(async (_, i) => {
-          let inflight = 0;
-          const pending = new Set<Promise<void>>();
-          // Spread the clients' phases so that the total rate is smooth.
-          let due = performance.now() + (gapMs * i) / clients.length;
-          while (due < end) {
-            const wait = due - performance.now();
-            if (wait > 0) await sleep(wait);
-            due += gapMs;
-            if (inflight >= setup.inflight) continue; // the broker is behind: skip, as a sensor with a full window would
-            inflight++;
+      const t0 = performance.now();
+      const end = t0 + durationMs;
+      const sent = clients.map(() => 0);
+      const inflight = clients.map(() => 0);
+      const pending = new Set<Promise<void>>();
+      while (performance.now() < end) {
+        const now = performance.now();
+        for (let i = 0; i < clients.length; i++) {
+          const due = Math.floor((now - t0) / gapMs - i / clients.length) + 1;
+          while (sent[i]! < due) {
+            sent[i]!++;
+            if (inflight[i]! >= setup.inflight) continue; // the broker is behind: skip, as a sensor with a full window would
+            inflight[i]!++;
             const p = one(i).finally(() => {
-              inflight--;
+              inflight[i]!--;
               pending.delete(p);
             });
             pending.add(p);
           }
-          await Promise.all(pending);
-        }),
-      );
+        }
+        await sleep(1);
+      }
+      await Promise.all(pending);
     }
     const endedAt = performance.timeOrigin + performance.now();
     lat.sort((a, b) => a - b);
