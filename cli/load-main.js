@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { quietDebug } from './quiet-debug.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['cli', 'edge', 'cloud', 'shared', 'firmware-sim'];
@@ -27,6 +28,7 @@ export function codeSource() {
 
 /** @returns {Promise<{ main(argv: string[]): Promise<number> }>} */
 export async function loadMain() {
+  quietDebug();
   if (codeSource() === 'dist') return import(pathToFileURL(join(ROOT, 'dist', 'main.mjs')).href);
   const { register } = await import('tsx/esm/api');
   register();

@@ -23,9 +23,10 @@ import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { packagePath } from '../../shared/package-root.ts';
 import { RawPublisher } from './raw-publisher.ts';
+import { quietDebug } from '../../cli/quiet-debug.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -276,6 +277,8 @@ async function profileAllocations(): Promise<() => Promise<void>> {
 }
 
 async function runGateway(raw: unknown): Promise<void> {
+  // As the product's entry points do (cli/load-main.js), before aedes and mqtt-packet load.
+  quietDebug();
   const { validateSettings } = await import('../../shared/settings/load-settings.ts');
   const { GatewaySettings } = await import('../../edge/settings.ts');
   const { startGateway } = await import('../../edge/gateway.ts');
@@ -318,6 +321,7 @@ interface LoadClient {
 
 async function loadClient(setup: LoadSetup, clientId: string): Promise<LoadClient> {
   if (setup.client === 'raw') return RawPublisher.connect(setup.port, clientId);
+  const { default: mqtt } = await import('mqtt');
   const c: MqttClient = mqtt.connect(`mqtt://127.0.0.1:${setup.port}`, { clientId, reconnectPeriod: 0, keepalive: 60 });
   await new Promise<void>((res, rej) => {
     c.once('connect', () => res());
