@@ -298,6 +298,8 @@ async function runGateway(raw: unknown): Promise<void> {
 }
 
 async function runAedes(): Promise<void> {
+  // The same as the gateway gets, so that the baseline's cost per message is aedes's and not debug's.
+  quietDebug();
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
   const server = createServer((s) => broker.handle(s));
