@@ -10,6 +10,7 @@ import { untilSignal } from '../signals.ts';
 import { registerTokenCommands } from './cloud-token.ts';
 import { registerCloudReplay } from './cloud-replay.ts';
 import { registerCloudErase } from './cloud-erase.ts';
+import { registerCloudSpool } from './cloud-spool.ts';
 
 const port = (flag: string) => (raw: string): number => {
   const n = Number(raw);
@@ -105,5 +106,6 @@ export function cloudCommand(): Command {
   registerTokenCommands(cloud);
   registerCloudReplay(cloud);
   registerCloudErase(cloud);
+  registerCloudSpool(cloud);
   return cloud;
 }

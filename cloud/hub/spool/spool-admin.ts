@@ -1,0 +1,71 @@
+/**
+ * Operator actions on the spool (`fleetsync cloud spool ...`): what waits, what was quarantined, and putting
+ * quarantined segments back once the cause is fixed, e.g. segments of a newer format written by an ingest replica
+ * upgraded before the pipeline.
+ */
+import type { ExportTarget } from '../../storage/export-target.ts';
+import { decodeSegment, SegmentError } from './segment-codec.ts';
+import { QUARANTINE_PREFIX, SPOOL_PREFIX, segmentCutAt } from './segment-key.ts';
+
+export interface SpoolStatus {
+  pending: number;
+  /** Age of the oldest pending segment in ms, null when none is pending. */
+  oldestPendingAgeMs: number | null;
+  /** Quarantined segments, each with why it cannot be read now. */
+  quarantined: { key: string; bytes: number; reason: string }[];
+}
+
+export async function spoolStatus(target: ExportTarget, now = Date.now()): Promise<SpoolStatus> {
+  const pending = await target.list(SPOOL_PREFIX);
+  const cutAt = pending.length ? segmentCutAt(pending[0] as string) : null;
+  const quarantined: SpoolStatus['quarantined'] = [];
+  for (const key of await target.list(QUARANTINE_PREFIX)) {
+    const bytes = await target.get(key);
+    if (bytes === null) continue;
+    let reason = 'readable now: requeue it';
+    try {
+      decodeSegment(bytes);
+    } catch (err) {
+      reason = err instanceof SegmentError ? err.message : String(err);
+    }
+    quarantined.push({ key, bytes: bytes.length, reason });
+  }
+  return { pending: pending.length, oldestPendingAgeMs: cutAt === null ? null : Math.max(0, now - cutAt), quarantined };
+}
+
+export class SpoolAdminError extends Error {
+  override readonly name = 'SpoolAdminError';
+}
+
+/**
+ * Moves quarantined segments back into the spool (copy, then delete), where the pipeline imports them; Bronze
+ * drops any message it already holds. `keys` limits it to those quarantine keys; segments that still cannot be
+ * read stay quarantined unless `force`.
+ */
+export async function requeueQuarantined(
+  target: ExportTarget,
+  opts: { keys?: string[]; force?: boolean } = {},
+): Promise<{ requeued: string[]; kept: { key: string; reason: string }[] }> {
+  const all = await target.list(QUARANTINE_PREFIX);
+  const wanted = opts.keys?.map((k) => (k.startsWith(QUARANTINE_PREFIX) ? k : `${QUARANTINE_PREFIX}${k}`)) ?? all;
+  const missing = wanted.filter((k) => !all.includes(k));
+  if (missing.length) throw new SpoolAdminError(`not in the quarantine: ${missing.join(', ')}`);
+  const requeued: string[] = [];
+  const kept: { key: string; reason: string }[] = [];
+  for (const key of wanted) {
+    const bytes = await target.get(key);
+    if (bytes === null) continue;
+    if (!opts.force) {
+      try {
+        decodeSegment(bytes);
+      } catch (err) {
+        kept.push({ key, reason: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+    }
+    await target.putBytes(`${SPOOL_PREFIX}${key.slice(QUARANTINE_PREFIX.length)}`, bytes);
+    await target.delete(key);
+    requeued.push(key);
+  }
+  return { requeued, kept };
+}
