@@ -5,25 +5,7 @@
  * (MQTT.js publishers at 20k msgs/s took about 1.4 of this machine's 2 cores).
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function utf8Field(s: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  const out = Buffer.allocUnsafe(2 + b.length);
-  out.writeUInt16BE(b.length, 0);
-  b.copy(out, 2);
-  return out;
-}
+import { connectPacket, varint } from '../../test/support/mqtt-packets.ts';
 
 export class RawPublisher {
   private readonly waiting = new Map<number, () => void>();
@@ -51,10 +33,9 @@ export class RawPublisher {
       socket.once('error', reject);
     });
     const p = new RawPublisher(socket);
-    // CONNECT: protocol "MQTT" level 4, clean session, keepalive 0 (no PINGREQ traffic in the measurement).
-    const body = Buffer.concat([utf8Field('MQTT'), Buffer.from([4, 0x02, 0, 0]), utf8Field(clientId)]);
     const acked = new Promise<void>((resolve) => (p.connack = resolve));
-    socket.write(Buffer.concat([Buffer.from([0x10, ...varint(body.length)]), body]));
+    // Keepalive 0: no PINGREQ traffic in the measurement.
+    socket.write(connectPacket({ clientId, keepaliveS: 0 }));
     await acked;
     return p;
   }

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../test/pipeline/azurite.ts';
+import { useAzurite } from '../../test/pipeline/use-azurite.ts';
 import { AzureBlobExportTarget } from './azure-blob-target.ts';
 import { exportTargetContract } from './export-target.contract.ts';
 
-let azurite: RunningAzurite | undefined;
-beforeAll(async () => {
-  azurite = await startAzurite();
-}, 30_000);
-afterAll(async () => {
-  await azurite?.stop();
-});
+const azurite = useAzurite();
 
 exportTargetContract('Azure Blob (real Azurite emulator)', async () => {
-  if (azurite === undefined) throw new Error('Azurite is not running');
   return new AzureBlobExportTarget({
-    connectionString: azurite.connectionString,
+    connectionString: azurite().connectionString,
     container: 'fleetsync-export',
     prefix: 'fleet/export',
     createIfMissing: true,

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { MqttPacketSizeGuard, guardPacketSize } from './packet-size-guard.ts';
+import { varint } from '../../test/support/mqtt-packets.ts';
 
-const len = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-};
-const pkt = (type: number, bodyLength: number): Uint8Array => Uint8Array.from([type << 4, ...len(bodyLength), ...new Array<number>(bodyLength).fill(7)]);
+const pkt = (type: number, bodyLength: number): Uint8Array => Uint8Array.from([type << 4, ...varint(bodyLength), ...new Array<number>(bodyLength).fill(7)]);
 
 describe('MQTT packet size guard', () => {
   it('lets packets up to the limit through, in any chunking', () => {
@@ -26,7 +17,7 @@ describe('MQTT packet size guard', () => {
   it('stops at the header of the first packet over the limit, before its body arrives', () => {
     const g = new MqttPacketSizeGuard(1000);
     expect(g.feed(pkt(1, 10))).toBeNull();
-    expect(g.feed(Uint8Array.from([0x30, ...len(268_435_455)]))).toEqual({ declared: 268_435_455, limit: 1000, packet: 1 });
+    expect(g.feed(Uint8Array.from([0x30, ...varint(268_435_455)]))).toEqual({ declared: 268_435_455, limit: 1000, packet: 1 });
     // Sticky: later bytes do not reset it.
     expect(g.feed(pkt(12, 0))).toMatchObject({ declared: 268_435_455 });
   });
@@ -41,7 +32,7 @@ describe('MQTT packet size guard', () => {
     guardPacketSize(s, 100, (v) => seen.push(v));
     s.write(pkt(1, 50));
     expect((s.read() as Buffer).length).toBe(52);
-    s.write(Uint8Array.from([0x30, ...len(101)]));
+    s.write(Uint8Array.from([0x30, ...varint(101)]));
     expect(s.read()).toBeNull();
     expect(s.destroyed).toBe(true);
     expect(seen).toEqual([{ declared: 101, limit: 100, packet: 1 }]);

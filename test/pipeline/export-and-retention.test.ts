@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
 import { AzureBlobExportTarget } from '../../cloud/storage/azure-blob-target.ts';
-import { startAzurite, type RunningAzurite } from './azurite.ts';
+import { useAzurite } from './use-azurite.ts';
 import { FakeGateway, hubMessage, status, tempDir } from './fixtures.ts';
 import { D0, DAY, fleetDays } from './fleet-days.ts';
 
@@ -140,23 +140,17 @@ describe('retention', () => {
 });
 
 describe('export to Azure Blob Storage (real Azurite emulator)', () => {
-  let azurite: RunningAzurite | undefined;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  }, 30_000);
-  afterAll(async () => {
-    await azurite?.stop();
-  });
+  const azurite = useAzurite();
 
   it('writes the same partitions into a container, readable after download', async () => {
     const { dir: d3, cleanup: c3 } = await tempDir('fleetsync-blob-');
-    const target = new AzureBlobExportTarget({ connectionString: azurite!.connectionString, container: 'lake', prefix: 'fleetsync', createIfMissing: true });
+    const target = new AzureBlobExportTarget({ connectionString: azurite().connectionString, container: 'lake', prefix: 'fleetsync', createIfMissing: true });
     const q = await openPipeline({ dataDir: join(d3, 'data'), exportTarget: target });
     try {
       for (const s of shipments.filter((x) => x.day === 1)) await q.sink.accept(hubMessage(s.device, s.body, s.onTime));
       await q.processPending();
       await q.exportNow();
-      const container = BlobServiceClient.fromConnectionString(azurite!.connectionString).getContainerClient('lake');
+      const container = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient('lake');
       const names: string[] = [];
       for await (const b of container.listBlobsFlat({ prefix: 'fleetsync/gold/gold_trips/' })) names.push(b.name);
       expect(names).toEqual(['fleetsync/gold/gold_trips/day=2024-03-05/data.parquet']);

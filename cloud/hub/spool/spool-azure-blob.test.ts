@@ -1,17 +1,9 @@
-import { afterAll, beforeAll } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../../test/pipeline/azurite.ts';
+import { useAzurite } from '../../../test/pipeline/use-azurite.ts';
 import { AzureBlobExportTarget } from '../../storage/azure-blob-target.ts';
 import { spoolContract } from './spool.contract.ts';
 
-let azurite: RunningAzurite | undefined;
-beforeAll(async () => {
-  azurite = await startAzurite();
-}, 30_000);
-afterAll(async () => {
-  await azurite?.stop();
-});
+const azurite = useAzurite();
 
 spoolContract('Azure Blob (real Azurite emulator)', async (label) => {
-  if (azurite === undefined) throw new Error('Azurite is not running');
-  return new AzureBlobExportTarget({ connectionString: azurite.connectionString, container: 'fleetsync-spool', prefix: `t/${label}`, createIfMissing: true });
+  return new AzureBlobExportTarget({ connectionString: azurite().connectionString, container: 'fleetsync-spool', prefix: `t/${label}`, createIfMissing: true });
 });
