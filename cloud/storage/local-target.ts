@@ -1,4 +1,5 @@
-import { copyFile, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../../shared/fs/locked-file.ts';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkKey, type ExportTarget } from './export-target.ts';
@@ -21,24 +22,9 @@ export class LocalExportTarget implements ExportTarget {
 
   async putBytes(key: string, data: Uint8Array): Promise<void> {
     const dest = join(this.root, checkKey(key));
-    const dir = dirname(dest);
-    await mkdir(dir, { recursive: true });
-    const tmp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
-    // The rename is durable only once the folder is: the spool checkpoints Event Hubs right after this resolves.
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await mkdir(dirname(dest), { recursive: true });
+    // Fsynced file and folder: the spool checkpoints Event Hubs right after this resolves.
+    await writeFileAtomic(dest, data, 0o644);
   }
 
   async delete(key: string): Promise<void> {

@@ -19,7 +19,7 @@ export class FileLockedError extends Error {
 
 const tmpName = (file: string): string => `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
 
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(file: string, text: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = tmpName(file);
   const fh = await open(tmp, 'w', mode);
   try {
