@@ -33,3 +33,18 @@ export interface HubSource {
   /** Subscribes to device connect / disconnect notices. Returns an unsubscribe function. */
   onConnection(listener: (e: DeviceConnectionEvent) => void): () => void;
 }
+
+/** Tells every listener of a hub source about a connection notice; a listener that throws is logged, not fatal. */
+export function notifyConnection(
+  listeners: Iterable<(e: DeviceConnectionEvent) => void>,
+  e: DeviceConnectionEvent,
+  log: (level: 'warn', msg: string, fields: Record<string, unknown>) => void,
+): void {
+  for (const listener of listeners) {
+    try {
+      listener(e);
+    } catch (err) {
+      log('warn', 'connection listener threw', { error: String(err) });
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import type { DeviceConnectionEvent, HubSource, MethodResult, Twin } from '../hub-source.ts';
+import { notifyConnection, type DeviceConnectionEvent, type HubSource, type MethodResult, type Twin } from '../hub-source.ts';
 import type { IngestSink } from '../ingest-sink.ts';
 import { buildC2DMessage } from './c2d-mapping.ts';
 import type { AzureHubSettings } from './config.ts';
@@ -168,13 +168,7 @@ export class AzureHubSource implements HubSource {
   }
 
   private emit(e: DeviceConnectionEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(e);
-      } catch (err) {
-        this.log('warn', 'connection listener threw', { error: String(err) });
-      }
-    }
+    notifyConnection(this.listeners, e, this.log);
   }
 
   private onNotice(n: ConnectionNotice): void {

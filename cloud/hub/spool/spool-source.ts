@@ -1,4 +1,4 @@
-import type { DeviceConnectionEvent, HubSource, MethodResult, Twin } from '../hub-source.ts';
+import { notifyConnection, type DeviceConnectionEvent, type HubSource, type MethodResult, type Twin } from '../hub-source.ts';
 import type { HubTelemetry, IngestSink } from '../ingest-sink.ts';
 import type { ExportTarget } from '../../storage/export-target.ts';
 import { decodeSegment, SegmentError, type Segment } from './segment-codec.ts';
@@ -45,7 +45,9 @@ export class SpoolHubSource implements HubSource {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private remaining: string[] = [];
+  /** Keys of the last listing; those before `next` are imported. */
+  private listed: string[] = [];
+  private next = 0;
   private readonly listeners = new Set<(e: DeviceConnectionEvent) => void>();
   private unsubscribeService: (() => void) | undefined;
   private readonly log: SpoolLog;
@@ -101,15 +103,16 @@ export class SpoolHubSource implements HubSource {
   }
 
   stats(): SpoolSourceStats {
-    const oldest = this.remaining.length ? segmentCutAt(this.remaining[0] as string) : null;
+    const first = this.listed[this.next];
+    const oldest = first === undefined ? null : segmentCutAt(first);
     return {
       ...this.counters,
-      pendingSegments: this.remaining.length,
+      pendingSegments: this.listed.length - this.next,
       oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, this.now() - oldest),
     };
   }
 
-  /** Resolves once every segment listed now has been imported or quarantined (for tests and `replay`). */
+  /** Resolves once the spool is empty: everything in it imported or quarantined (tests and benchmarks). */
   async drained(): Promise<void> {
     while (this.running) {
       const keys = await this.target.list(SPOOL_PREFIX);
@@ -126,17 +129,19 @@ export class SpoolHubSource implements HubSource {
       let imported = 0;
       const deletes: Promise<void>[] = [];
       try {
-        this.remaining = await this.target.list(SPOOL_PREFIX);
+        this.listed = await this.target.list(SPOOL_PREFIX);
+        this.next = 0;
         // The next segment is read while the current one goes into Bronze; a segment is deleted in the background
         // once Bronze has it, and all those deletes finish before the spool is listed again.
-        let fetching = this.remaining.length ? this.fetch(this.remaining[0] as string) : undefined;
+        let fetching = this.listed.length ? this.fetch(this.listed[0] as string) : undefined;
         while (this.running && fetching) {
           const current = await fetching;
-          fetching = this.remaining.length > 1 ? this.fetch(this.remaining[1] as string) : undefined;
+          const following = this.listed[this.next + 1];
+          fetching = following === undefined ? undefined : this.fetch(following);
           fetching?.catch(() => {});
           const done = await this.importSegment(current, sink);
           if (done) deletes.push(done);
-          this.remaining.shift();
+          this.next++;
           imported++;
         }
         await Promise.all(deletes);
@@ -204,13 +209,7 @@ export class SpoolHubSource implements HubSource {
   }
 
   private emit(e: DeviceConnectionEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(e);
-      } catch (err) {
-        this.log('warn', 'connection listener threw', { error: String(err) });
-      }
-    }
+    notifyConnection(this.listeners, e, this.log);
   }
 
   private sleep(ms: number): Promise<void> {
