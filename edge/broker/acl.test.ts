@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import { canPublish, canSubscribe, reachesSubscribers, type Principal } from './acl.ts';
+import { filterWithin } from '../../shared/sensor-protocol/acl.ts';
 
 const sensor: Principal = { role: 'sensor', vehicle: 'truck-1', sensor: 'ecu' };
 const display: Principal = { role: 'display', vehicle: 'truck-1', username: 'cab' };
@@ -40,4 +41,27 @@ describe('broker ACL', () => {
     expect(canSubscribe(sensor, 'fleet/truck-1/c2d').ok).toBe(true);
     expect(canSubscribe(sensor, 'fleet/truck-1/alerts/#').ok).toBe(false);
   });
+
+  it('says a topic reaches subscribers exactly when some allowed filter matches it (the broker routes nothing else)', () => {
+    const topics = [
+      'fleet/truck-1/ecu/reading', 'fleet/truck-1/ecu/position', 'fleet/truck-1/any/reading', 'fleet/truck-1/alerts/a-1',
+      'fleet/truck-1/alerts/x/y', 'fleet/truck-1/c2d', 'fleet/truck-2/alerts/a-1', 'fleet/truck-2/c2d', '$SYS/broker/uptime',
+    ];
+    const filters = [
+      '#', '+/#', 'fleet/#', 'fleet/+/+/reading', 'fleet/truck-1/#', 'fleet/truck-1/+/reading', 'fleet/truck-1/ecu/reading',
+      'fleet/truck-1/alerts/#', 'fleet/truck-1/alerts/+', 'fleet/truck-1/alerts/a-1', 'fleet/truck-1/c2d', 'fleet/+/c2d',
+      'fleet/truck-1/+', '$SYS/#',
+    ];
+    for (const who of [sensor, display, anon])
+      for (const topic of topics) {
+        const matched = filters.some((f) => canSubscribe(who, f).ok && filterWithin(topic, f));
+        if (matched) expect(reachesSubscribers('truck-1', topic), `${topic} is subscribable by ${who.role}`).toBe(true);
+      }
+    // ...and everything a client may publish reaches nobody.
+    for (const topic of topics)
+      if ([sensor, anon].some((who) => canPublish(who, topic).ok)) expect(reachesSubscribers('truck-1', topic), topic).toBe(false);
+    expect(reachesSubscribers('truck-1', 'fleet/truck-1/alerts/a-1')).toBe(true);
+    expect(reachesSubscribers('truck-1', 'fleet/truck-1/c2d')).toBe(true);
+  });
 });
+

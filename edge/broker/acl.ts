@@ -36,3 +36,11 @@ export function canSubscribe(who: Principal, filter: string): Decision {
   if (filter.startsWith('$') || !(filter === c2d || filterWithin(filter, alerts))) return deny(`may only subscribe within ${alerts} or to ${c2d}`);
   return allow;
 }
+
+/**
+ * Whether any subscription canSubscribe allows could match `topic`: only the gateway's own alert and C2D topics.
+ * The broker does not route other publishes at all, so this must widen whenever canSubscribe does.
+ */
+export function reachesSubscribers(vehicle: string, topic: string): boolean {
+  return topic === `fleet/${vehicle}/c2d` || topic.startsWith(`fleet/${vehicle}/alerts/`);
+}

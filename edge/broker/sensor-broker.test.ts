@@ -86,4 +86,28 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
     expect(await got).toBe('{"state":"raised"}');
     c.end(true);
   });
+
+  it("stores a sensor's retained publish but does not route or retain it: no client could ever receive it", async () => {
+    const routed: string[] = [];
+    const onPublish = (packet: { topic: string }): void => void routed.push(packet.topic);
+    broker.aedes.on('publish', onPublish);
+    try {
+      const c = await connect(broker.ports.tcp, { username: 'ecu-user', password: 'ecu-pass' });
+      await c.publishAsync('fleet/truck-1/ecu/reading', '{"signal":"x"}', { qos: 1, retain: true });
+      expect(stored.at(-1)).toMatchObject({ topic: 'fleet/truck-1/ecu/reading', qos: 1 });
+      c.end(true);
+      const retained: string[] = [];
+      // aedes's typings leave out its persistence; the retained store is what a later subscriber would be sent.
+      const store = (broker.aedes as unknown as { persistence: { createRetainedStreamCombi(p: string[]): AsyncIterable<{ topic: string }> } }).persistence;
+      for await (const p of store.createRetainedStreamCombi(['#'])) retained.push(p.topic);
+      expect(retained.filter((t) => t.endsWith('/ecu/reading'))).toEqual([]);
+      // The gateway's own alert publishes still take aedes's path (retained, delivered, announced).
+      await broker.publishLocal('fleet/truck-1/alerts/a2', '{"state":"raised"}', { retain: true });
+      expect(routed).toContain('fleet/truck-1/alerts/a2');
+      expect(routed).not.toContain('fleet/truck-1/ecu/reading');
+    } finally {
+      broker.aedes.removeListener('publish', onPublish);
+    }
+  });
 });
+
