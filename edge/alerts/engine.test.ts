@@ -109,6 +109,14 @@ describe('alert lifecycle', () => {
       ['dtc', 'raised', T0],
     ]);
   });
+  it('activeAlerts still describes the last measured value after the signal goes stale', () => {
+    // Rules reuse one verdict object per evaluation; the engine must keep a copy of the one it describes.
+    const d = new Drive([fast], { maxValueAgeMs: 10_000 });
+    d.read('coolant_temp', 110);
+    d.advance(20_000); // the value is stale now: later evaluations carry no value
+    const [active] = d.engine.activeAlerts();
+    expect(active?.message).toContain('coolant_temp 110');
+  });
 });
 
 describe('storm protection', () => {

@@ -109,6 +109,8 @@ export interface AlertEngine {
 interface RuleRuntime {
   scratch: unknown;
   instances: Map<string, Instance>;
+  /** instances.get(''): the only instance of a single-instance rule, looked up once. */
+  single: Instance | undefined;
   raiseSeq: number;
   summarySeq: number;
   window: StormWindow;
@@ -370,7 +372,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
   const evaluate = (vr: VehicleRuntime, cr: CompiledRule, out: AlertV2[]): void => {
     let rt = vr.rules.get(cr.id);
     if (!rt) {
-      rt = { scratch: cr.logic.newScratch(), instances: new Map(), raiseSeq: 0, summarySeq: 0, window: newWindow(), pass: 0 };
+      rt = { scratch: cr.logic.newScratch(), instances: new Map(), single: undefined, raiseSeq: 0, summarySeq: 0, window: newWindow(), pass: 0 };
       vr.rules.set(cr.id, rt);
     }
     const ctx = vr.ctx;
@@ -395,7 +397,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
     const pass = ++rt.pass;
     for (let k = 0; k < verdicts.n; k++) {
       const v = verdicts.items[k] as Verdict;
-      const i = instanceOf(rt, v.instance);
+      const i = v.instance === '' && !cr.logic.multiInstance ? (rt.single ??= instanceOf(rt, '')) : instanceOf(rt, v.instance);
       i.pass = pass;
       apply(vr, cr, rt, i, v, out);
     }

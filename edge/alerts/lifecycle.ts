@@ -79,13 +79,14 @@ function absorb(i: Instance, v: Verdict, dir: 'max' | 'min'): void {
   if (v.severity !== undefined) i.severity = v.severity;
   if (v.signal !== undefined) i.signal = v.signal;
   if (v.sensor !== undefined) i.sensor = v.sensor;
-  // A verdict without a value (data missing) must not hide the last measured one.
+  // A verdict without a value (data missing) must not hide the last measured one. Rules may reuse their verdict
+  // object (verdictSlot), so the one kept for messages is a copy.
   if (v.value === null) {
-    if (i.value === null) i.last = v;
+    if (i.value === null) i.last = { ...v };
     return;
   }
   i.value = v.value;
-  i.last = v;
+  i.last = { ...v };
   if (moreExtreme(dir, v.value, i.peak)) i.peak = v.value;
 }
 

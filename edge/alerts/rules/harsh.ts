@@ -4,7 +4,7 @@
  */
 import type { HarshRule } from '../rule-schema.ts';
 import { STANDARD_GRAVITY } from '../units.ts';
-import { erase, fmt, type Level, type RuleLogic } from './rule-logic.ts';
+import { erase, fmt, verdictSlot, type RuleLogic } from './rule-logic.ts';
 
 export function harshLogic(r: HarshRule): RuleLogic {
   const scale = r.unit === 'g' ? STANDARD_GRAVITY : 1;
@@ -12,6 +12,7 @@ export function harshLogic(r: HarshRule): RuleLogic {
   const clear = (r.clear ?? r.threshold) * scale;
   const signal = r.signal ?? (r.kind === 'corner' ? 'accel_y' : 'accel_x');
   const magnitude = r.kind === 'accel' ? (x: number) => x : r.kind === 'brake' ? (x: number) => -x : Math.abs;
+  const out1 = verdictSlot(thr, signal);
   return erase<null>({
     deps: { signals: [signal], sensors: [] },
     peak: 'max',
@@ -20,12 +21,16 @@ export function harshLogic(r: HarshRule): RuleLogic {
       const st = ctx.signal(signal);
       const x = st?.num;
       if (st === undefined || x === undefined) {
-        out.push({ instance: '', level: 'hold', value: null, threshold: thr, signal });
-        return;
+        out1.level = 'hold';
+        out1.value = null;
+        out1.sensor = undefined;
+      } else {
+        const m = magnitude(x);
+        out1.level = m >= thr ? 'on' : m < clear ? 'off' : 'hold';
+        out1.value = m;
+        out1.sensor = st.sensor;
       }
-      const m = magnitude(x);
-      const level: Level = m >= thr ? 'on' : m < clear ? 'off' : 'hold';
-      out.push({ instance: '', level, value: m, threshold: thr, signal, sensor: st.sensor });
+      out.push(out1);
     },
     describe: (v) => `harsh ${r.kind}: ${fmt(v.value)} m/s2 on ${signal} (limit ${fmt(thr)} m/s2)`,
   });

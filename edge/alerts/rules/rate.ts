@@ -5,7 +5,7 @@
  * (e.g. the truck moves) the window is emptied, so only change observed while the gate was open counts.
  */
 import type { RateRule } from '../rule-schema.ts';
-import { erase, fmt, type Level, type RuleLogic } from './rule-logic.ts';
+import { erase, fmt, verdictSlot, type RuleLogic } from './rule-logic.ts';
 
 /** Bounds memory for very chatty signals; the oldest samples go first. */
 const MAX_SAMPLES = 10_000;
@@ -21,6 +21,15 @@ export function rateLogic(r: RateRule): RuleLogic {
   const drop = r.direction === 'drop';
   const windowMs = r.windowS * 1000;
   const clearDelta = r.clearDelta ?? r.delta;
+  const out1 = verdictSlot(r.delta, r.signal);
+  const unknown = (out: { push(v: typeof out1): unknown }): void => {
+    out1.level = 'hold';
+    out1.value = null;
+    out1.sensor = undefined;
+    out1.observed = undefined;
+    out1.ref = undefined;
+    out.push(out1);
+  };
   const reset = (w: Window): void => {
     w.t.length = 0;
     w.v.length = 0;
@@ -34,10 +43,7 @@ export function rateLogic(r: RateRule): RuleLogic {
     evaluate(ctx, w, out) {
       const st = ctx.signal(r.signal);
       const x = st?.num;
-      if (st === undefined || x === undefined) {
-        out.push({ instance: '', level: 'hold', value: null, threshold: r.delta, signal: r.signal });
-        return;
-      }
+      if (st === undefined || x === undefined) return unknown(out);
       if (st.seq !== w.lastSeq) {
         w.lastSeq = st.seq;
         // Monotonic deque: for a drop keep values decreasing so the front is the window's maximum.
@@ -56,14 +62,15 @@ export function rateLogic(r: RateRule): RuleLogic {
         w.v.splice(0, w.head);
         w.head = 0;
       }
-      if (w.head >= w.v.length) {
-        out.push({ instance: '', level: 'hold', value: null, threshold: r.delta, signal: r.signal });
-        return;
-      }
+      if (w.head >= w.v.length) return unknown(out);
       const edge = w.v[w.head]!;
       const change = drop ? edge - x : x - edge;
-      const level: Level = change >= r.delta ? 'on' : change < clearDelta ? 'off' : 'hold';
-      out.push({ instance: '', level, value: change, threshold: r.delta, signal: r.signal, sensor: st.sensor, observed: x, ref: edge });
+      out1.level = change >= r.delta ? 'on' : change < clearDelta ? 'off' : 'hold';
+      out1.value = change;
+      out1.sensor = st.sensor;
+      out1.observed = x;
+      out1.ref = edge;
+      out.push(out1);
     },
     describe: (v) =>
       `${r.signal} ${drop ? 'dropped' : 'rose'} ${fmt(v.value)} within ${fmt(r.windowS)} s (from ${fmt(v.ref)} to ${fmt(v.observed)}; limit ${fmt(r.delta)})`,

@@ -27,9 +27,22 @@ export interface Deps {
   sensors: string[];
 }
 
-/** Where a rule puts its verdicts: an array in tests; in the engine, a buffer reused across evaluations. */
+/**
+ * Where a rule puts its verdicts: an array in tests; in the engine, a buffer reused across evaluations. A pushed
+ * verdict is only read during that evaluation (the engine copies what it keeps), so a rule may push the same
+ * object every time: see verdictSlot.
+ */
 export interface VerdictOut {
   push(v: Verdict): unknown;
+}
+
+/**
+ * One verdict object for a single-instance rule to fill and push on every evaluation. With 100 rules, a fresh
+ * object per rule per reading was most of the engine's garbage at 20k readings/s. All fields exist from the start,
+ * so the object keeps one shape.
+ */
+export function verdictSlot(threshold: number | null, signal?: string): Verdict {
+  return { instance: '', level: 'hold', value: null, threshold, signal, sensor: undefined, severity: undefined, observed: undefined, ref: undefined, note: undefined };
 }
 
 export interface RuleLogic<S = unknown> {
