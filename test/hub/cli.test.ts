@@ -1,21 +1,14 @@
 /** `fleetsync hub ...` and `fleetsync cloud` as a user runs them: separate processes on one data folder. */
 import { describe, it, expect, afterAll, vi } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
-import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { DB_FILE } from '../../cloud/storage/duckdb.ts';
 import { Client, Message, Mqtt, closeQuietly, removeTempDirs, tempDir, waitFor } from './support.ts';
+import { cli, killCliProcesses, queryDatabase, startCli } from './cli-process.ts';
 
-const bin = fileURLToPath(new URL('../../cli/fleetsync.js', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
 const CS = /^HostName=fleetsync-local\.azure-devices\.net;DeviceId=([^;]+);SharedAccessKey=([A-Za-z0-9+/=]{44});GatewayHostName=(\S+)$/;
 
-const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   await removeTempDirs();
 });
 
@@ -86,18 +79,10 @@ describe('fleetsync hub (registry commands)', () => {
 describe('fleetsync cloud', () => {
   it('serves devices registered while it runs, stores their telemetry in Bronze, honours disable, stops cleanly on SIGTERM', async () => {
     const data = await tempDir();
-    const proc = spawn(process.execPath, [bin, 'cloud', '--data', data, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(proc);
-    let out = '';
-    let logs = '';
-    proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    proc.stderr!.on('data', (b: Buffer) => (logs += b.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    await waitFor('the endpoint to start', () => out.includes('CA certificate:'), 30_000);
-    const caFile = /CA certificate:\s+(\S+)/.exec(out)?.[1];
-    expect(out).toMatch(/hub name fleetsync-local\.azure-devices\.net/);
+    const cloud = startCli('cloud', '--data', data, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn');
+    await waitFor('the endpoint to start', () => cloud.out().includes('CA certificate:'), 30_000);
+    const caFile = /CA certificate:\s+(\S+)/.exec(cloud.out())?.[1];
+    expect(cloud.out()).toMatch(/hub name fleetsync-local\.azure-devices\.net/);
 
     const add = cli('hub', 'add-device', 'truck-live', '--data', data);
     const cs = add.stdout.trim();
@@ -110,19 +95,15 @@ describe('fleetsync cloud', () => {
     await client.sendEvent(msg);
     // The registry is edited by another process while the endpoint runs: the live connection is closed.
     expect(cli('hub', 'disable', 'truck-live', '--data', data).status).toBe(0);
-    await waitFor('the connection to be closed', () => logs.split('\n').some((l) => l.includes('"event":"connection-closed"') && l.includes('"reason":"disabled-device"')));
+    await waitFor('the connection to be closed', () => cloud.logs().split('\n').some((l) => l.includes('"event":"connection-closed"') && l.includes('"reason":"disabled-device"')));
     await closeQuietly(client);
 
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(out).toContain('fleetsync cloud: stopped');
+    cloud.proc.kill('SIGTERM');
+    expect(await cloud.exited).toBe(0);
+    expect(cloud.out()).toContain('fleetsync cloud: stopped');
 
     // Bronze keeps the body exactly as received, even one that is not a batch (Silver quarantines it).
-    const db = await DuckDBInstance.create(join(data, DB_FILE), { access_mode: 'READ_ONLY' });
-    const conn = await db.connect();
-    const rows = (await conn.runAndReadAll('SELECT device_id, message_id, decode(body) FROM bronze_batches')).getRows();
-    conn.closeSync();
-    db.closeSync();
+    const rows = await queryDatabase(data, 'SELECT device_id, message_id, decode(body) FROM bronze_batches');
     expect(rows).toEqual([['truck-live', 'cli-1', '{"temp":-19}']]);
   });
 });

@@ -3,25 +3,19 @@
  * folder, importing segments written by a SpoolWriter (what an ingest replica does after reading Event Hubs, which
  * cannot run here); its IoT Hub service side is configured but never called.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpoolWriter, SPOOL_PREFIX } from '../../cloud/hub/spool/index.ts';
-import { DB_FILE } from '../../cloud/storage/duckdb.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
 import { FakeGateway, hubMessage, reading } from '../pipeline/fixtures.ts';
 import { removeTempDirs, tempDir, waitFor } from './support.ts';
+import { cli, killCliProcesses, queryDatabase, startCli } from './cli-process.ts';
 
-const bin = fileURLToPath(new URL('../../cli/fleetsync.js', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
 const KEY = Buffer.alloc(32, 9).toString('base64');
 
-const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   await removeTempDirs();
 });
 
@@ -49,18 +43,12 @@ describe('fleetsync cloud --role', () => {
         pipeline: { export: { enabled: false } },
       }),
     );
-    const proc = spawn(process.execPath, [bin, 'cloud', '--config', config, '--role', 'pipeline', '--data', data, '--api-port', '0', '--log-level', 'warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const pipeline = startCli('cloud', '--config', config, '--role', 'pipeline', '--data', data, '--api-port', '0', '--log-level', 'warn');
+    await waitFor('the pipeline role to start', () => pipeline.out().includes('API and dashboard:'), 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; its logs: ${pipeline.logs()}`);
     });
-    children.push(proc);
-    let out = '';
-    let logs = '';
-    proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    proc.stderr!.on('data', (b: Buffer) => (logs += b.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    await waitFor(`the pipeline role to start (${logs})`, () => out.includes('API and dashboard:'), 60_000);
-    expect(out).toMatch(/running \(azure mode, pipeline role\)/);
-    const api = /API and dashboard: (http:\/\/\S+?)\/ /.exec(out)?.[1];
+    expect(pipeline.out()).toMatch(/running \(azure mode, pipeline role\)/);
+    const api = /API and dashboard: (http:\/\/\S+?)\/ /.exec(pipeline.out())?.[1];
     expect(api).toBeDefined();
 
     const spool = new LocalExportTarget(join(data, 'spool'));
@@ -83,14 +71,9 @@ describe('fleetsync cloud --role', () => {
     expect(await spool.list(SPOOL_PREFIX)).toEqual([]);
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
 
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(out).toContain('fleetsync cloud: stopped');
-    const db = await DuckDBInstance.create(join(data, DB_FILE), { access_mode: 'READ_ONLY' });
-    const conn = await db.connect();
-    const [[bronze]] = (await conn.runAndReadAll('SELECT count(*)::INTEGER FROM bronze_batches')).getRows() as [[number]];
-    conn.closeSync();
-    db.closeSync();
-    expect(bronze).toBe(6);
+    pipeline.proc.kill('SIGTERM');
+    expect(await pipeline.exited).toBe(0);
+    expect(pipeline.out()).toContain('fleetsync cloud: stopped');
+    expect(await queryDatabase(data, 'SELECT count(*)::INTEGER FROM bronze_batches')).toEqual([[6]]);
   }, 90_000);
 });
