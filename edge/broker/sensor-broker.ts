@@ -202,9 +202,9 @@ export async function startSensorBroker(
 type RouteDone = (error?: Error) => void;
 
 /**
- * aedes routes every accepted publish: retained store, offline queues, topic match, 'publish' event. No client may
- * subscribe to what clients may publish (acl.ts), so for sensor messages that work finds nobody, costs about a tenth
- * of the gateway's CPU at 20k msgs/s, and would keep a sensor's retained flag in memory for good. The gateway's own
+ * aedes routes every accepted publish: retained store, offline-queue lookup, topic match, 'publish' event. No client
+ * may subscribe to what clients may publish (acl.ts), so for sensor messages that work, done per message, finds
+ * nobody, and a sensor's retained flag would keep its message in memory for good. The gateway's own
  * publishes (alerts, C2D) and anything a subscriber could match still take aedes's path. The message itself is
  * already in the journal when this runs.
  */

@@ -74,18 +74,17 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether any container in `root` sits deeper than `max`, counting `root` as level 1. Iterative. */
 /** A plain object of plain values (what nearly every sensor sends): nesting depth 1, known without allocating. */
 function isFlatRecord(o: unknown): boolean {
-  if (typeof o !== 'object' || o === null || Array.isArray(o) || o instanceof Map || o instanceof Set || ArrayBuffer.isView(o) || o instanceof Date)
-    return false;
+  if (!isRecord(o)) return false;
   for (const key in o) {
-    const v = (o as Record<string, unknown>)[key];
+    const v = o[key];
     if (typeof v === 'object' && v !== null) return false;
   }
   return true;
 }
 
+/** Whether any container in `root` sits deeper than `max`, counting `root` as level 1. Iterative. */
 function deeperThan(root: unknown, max: number): boolean {
   if (max >= 1 && isFlatRecord(root)) return false;
   const stack: Array<[unknown, number]> = [[root, 1]];

@@ -5,7 +5,7 @@
  * (e.g. the truck moves) the window is emptied, so only change observed while the gate was open counts.
  */
 import type { RateRule } from '../rule-schema.ts';
-import { erase, fmt, verdictSlot, type RuleLogic } from './rule-logic.ts';
+import { erase, fmt, verdictSlot, type RuleLogic, type VerdictOut } from './rule-logic.ts';
 
 /** Bounds memory for very chatty signals; the oldest samples go first. */
 const MAX_SAMPLES = 10_000;
@@ -22,7 +22,7 @@ export function rateLogic(r: RateRule): RuleLogic {
   const windowMs = r.windowS * 1000;
   const clearDelta = r.clearDelta ?? r.delta;
   const out1 = verdictSlot(r.delta, r.signal);
-  const unknown = (out: { push(v: typeof out1): unknown }): void => {
+  const unknown = (out: VerdictOut): void => {
     out1.level = 'hold';
     out1.value = null;
     out1.sensor = undefined;

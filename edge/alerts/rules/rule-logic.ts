@@ -28,7 +28,7 @@ export interface Deps {
 }
 
 /**
- * Where a rule puts its verdicts: an array in tests; in the engine, a buffer reused across evaluations. A pushed
+ * Where a rule puts its verdicts: in the engine, a buffer reused across evaluations (an array also fits). A pushed
  * verdict is only read during that evaluation (the engine copies what it keeps), so a rule may push the same
  * object every time: see verdictSlot.
  */
@@ -37,9 +37,9 @@ export interface VerdictOut {
 }
 
 /**
- * One verdict object for a single-instance rule to fill and push on every evaluation. With 100 rules, a fresh
- * object per rule per reading was most of the engine's garbage at 20k readings/s. All fields exist from the start,
- * so the object keeps one shape.
+ * One verdict object for a single-instance rule to fill and push on every evaluation, instead of a fresh object per
+ * rule per reading (the bench's 100 rules over 8 signals trigger about 12 per reading). All fields exist from the
+ * start, so the object keeps one shape.
  */
 export function verdictSlot(threshold: number | null, signal?: string): Verdict {
   return { instance: '', level: 'hold', value: null, threshold, signal, sensor: undefined, severity: undefined, observed: undefined, ref: undefined, note: undefined };
