@@ -4,7 +4,7 @@
  * upgraded before the pipeline.
  */
 import type { ExportTarget } from '../../storage/export-target.ts';
-import { decodeSegment, SegmentError } from './segment-codec.ts';
+import { decodeSegment } from './segment-codec.ts';
 import { QUARANTINE_PREFIX, SPOOL_PREFIX, segmentCutAt } from './segment-key.ts';
 
 export interface SpoolStatus {
@@ -15,6 +15,16 @@ export interface SpoolStatus {
   quarantined: { key: string; bytes: number; reason: string }[];
 }
 
+/** Why this release cannot read a segment, or null when it can. */
+function unreadable(bytes: Uint8Array): string | null {
+  try {
+    decodeSegment(bytes);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 export async function spoolStatus(target: ExportTarget, now = Date.now()): Promise<SpoolStatus> {
   const pending = await target.list(SPOOL_PREFIX);
   const cutAt = pending.length ? segmentCutAt(pending[0] as string) : null;
@@ -22,13 +32,7 @@ export async function spoolStatus(target: ExportTarget, now = Date.now()): Promi
   for (const key of await target.list(QUARANTINE_PREFIX)) {
     const bytes = await target.get(key);
     if (bytes === null) continue;
-    let reason = 'readable now: requeue it';
-    try {
-      decodeSegment(bytes);
-    } catch (err) {
-      reason = err instanceof SegmentError ? err.message : String(err);
-    }
-    quarantined.push({ key, bytes: bytes.length, reason });
+    quarantined.push({ key, bytes: bytes.length, reason: unreadable(bytes) ?? 'readable now: requeue it' });
   }
   return { pending: pending.length, oldestPendingAgeMs: cutAt === null ? null : Math.max(0, now - cutAt), quarantined };
 }
@@ -55,13 +59,10 @@ export async function requeueQuarantined(
   for (const key of wanted) {
     const bytes = await target.get(key);
     if (bytes === null) continue;
-    if (!opts.force) {
-      try {
-        decodeSegment(bytes);
-      } catch (err) {
-        kept.push({ key, reason: err instanceof Error ? err.message : String(err) });
-        continue;
-      }
+    const reason = opts.force ? null : unreadable(bytes);
+    if (reason !== null) {
+      kept.push({ key, reason });
+      continue;
     }
     await target.putBytes(`${SPOOL_PREFIX}${key.slice(QUARANTINE_PREFIX.length)}`, bytes);
     await target.delete(key);
