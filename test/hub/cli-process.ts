@@ -3,12 +3,34 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { vi } from 'vitest';
+import { main } from '../../cli/main.ts';
 import { DB_FILE } from '../../cloud/storage/duckdb.ts';
 
 const bin = fileURLToPath(new URL('../../cli/fleetsync.js', import.meta.url));
 const children: ChildProcess[] = [];
 
-/** Runs one command to completion. */
+/**
+ * Runs one command in this process through the CLI's main() (fast), capturing what it prints. The status is main()'s,
+ * or the exit code a command set while returning 0.
+ */
+export async function runInProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  try {
+    process.exitCode = undefined;
+    const status = await main(args);
+    return { status: status || Number(process.exitCode ?? 0), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+/** Runs one command to completion in a process of its own. */
 export const cli = (...args: string[]): SpawnSyncReturns<string> => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
 
 export interface CliProcess {

@@ -1,9 +1,8 @@
 /** `fleetsync hub ...` and `fleetsync cloud` as a user runs them: separate processes on one data folder. */
-import { describe, it, expect, afterAll, vi } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { main } from '../../cli/main.ts';
 import { Client, Message, Mqtt, closeQuietly, removeTempDirs, tempDir, waitFor } from './support.ts';
-import { cli, killCliProcesses, queryDatabase, startCli } from './cli-process.ts';
+import { cli, killCliProcesses, queryDatabase, runInProcess as inProcess, startCli } from './cli-process.ts';
 
 const CS = /^HostName=fleetsync-local\.azure-devices\.net;DeviceId=([^;]+);SharedAccessKey=([A-Za-z0-9+/=]{44});GatewayHostName=(\S+)$/;
 
@@ -11,23 +10,6 @@ afterAll(async () => {
   killCliProcesses();
   await removeTempDirs();
 });
-
-/** Runs the CLI in this process (fast); the `cloud` test below uses real processes. */
-async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    process.exitCode = undefined;
-    const status = await main(args);
-    return { status, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 describe('fleetsync hub (registry commands)', () => {
   it('adds, lists, rotates, disables and removes devices; mistakes are one line and exit code 2', async () => {

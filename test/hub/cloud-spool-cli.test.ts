@@ -1,29 +1,13 @@
 /** `fleetsync cloud spool status | requeue` on a real spool folder, run in-process through the CLI's main(). */
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSegment } from '../../cloud/hub/spool/segment-codec.ts';
 import { QUARANTINE_PREFIX, SPOOL_PREFIX, segmentKey } from '../../cloud/hub/spool/segment-key.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
 import { removeTempDirs, tempDir } from './support.ts';
+import { runInProcess as run } from './cli-process.ts';
 
 afterAll(removeTempDirs);
-
-async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    process.exitCode = undefined;
-    const status = await main(args);
-    return { status: status || Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 const segment = (i: number) =>
   encodeSegment({

@@ -4,30 +4,15 @@
  * code 2 and one line on stderr that names the file and the path of the wrong field; nothing is started.
  * Most cases run the CLI in this process (fast); two run the real program to check the exit code end to end.
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main } from '../../cli/main.ts';
 import { removeTempDirs, tempDir } from '../hub/support.ts';
+import { runInProcess as inProcess } from '../hub/cli-process.ts';
 import { CLI, REPO } from './support.ts';
 
 afterAll(removeTempDirs);
-
-async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    process.exitCode = undefined;
-    return { status: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 const gatewayBase = { gatewayId: 'gw-1', vehicle: 'truck-1', dataDir: '/nonexistent/never-created' };
 const json = (o: unknown): string => JSON.stringify(o);
