@@ -22,7 +22,7 @@ function rules() {
   return r.rules;
 }
 
-async function setup() {
+async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1'] })) {
   const dir = await mkdtemp(join(tmpdir(), 'fleetsync-ingest-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const journal = await Journal.open({ dir: join(dir, 'journal') });
@@ -31,14 +31,24 @@ async function setup() {
   const shown: AlertV2[] = [];
   const ingest = createIngest({
     journal,
-    engine: createAlertEngine(rules(), { vehicles: ['truck-1'] }),
+    engine,
     maxPayloadBytes: 65536,
     clock: 'receive',
     metrics,
     log: pino({ level: 'silent' }),
     showAlert: (a) => shown.push(a),
   });
-  return { journal, metrics, ingest, shown };
+  // The broker's view: settles once the handler calls back, which it must do exactly once.
+  const publish = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let calls = 0;
+      ingest(who, topic, payload, qos, (err) => {
+        if (++calls > 1) throw new Error('done called twice');
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  return { journal, metrics, ingest: publish, shown };
 }
 
 const ecu: Principal = { role: 'sensor', vehicle: 'truck-1', sensor: 'ecu' };
@@ -69,7 +79,7 @@ describe('ingest', () => {
     expect(journal.committedSeq('telemetry')).toBe(1);
   });
 
-  it('turns a failure to store into a refused publish (a rejected promise), never a throw into the broker', async () => {
+  it('turns a failure to store into a refused publish, never a throw into the broker', async () => {
     const { journal, ingest, metrics } = await setup();
     await journal.close();
     let result: Promise<void> | undefined;
@@ -77,4 +87,15 @@ describe('ingest', () => {
     await expect(result).rejects.toThrow();
     expect((await metrics.storeFailures.get()).values[0]?.value).toBe(1);
   });
+
+  it('refuses a publish whose handling throws only after the writes it already issued are durable, and only once', async () => {
+    const engine = createAlertEngine(rules(), { vehicles: ['truck-1'] });
+    const { journal, ingest, metrics } = await setup(Object.assign(Object.create(engine) as typeof engine, { onReading: () => { throw new Error('rule bug'); } }));
+    // The reading is journalled before its rules run; the throw comes after that write was issued.
+    await expect(ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 90), 1)).rejects.toThrow('rule bug');
+    expect(journal.committedSeq('telemetry')).toBe(1);
+    // A bug is not a storage failure.
+    expect((await metrics.storeFailures.get()).values[0]?.value ?? 0).toBe(0);
+  });
+
 });

@@ -3,7 +3,7 @@ import type { AlertV2, Lane, PositionV2, ReadingV2 } from '../shared/contracts/t
 import { parseSensorTopic, type ParsedTopic } from '../shared/sensor-protocol/topics.ts';
 import { decodeSensorPayload, type SensorItem } from '../shared/sensor-protocol/decode.ts';
 import { upcastPosition, upcastReading } from '../shared/contracts/upcast.ts';
-import type { Journal, JournalItem } from './journal/index.ts';
+import type { AppendDone, Journal, JournalItem } from './journal/index.ts';
 import type { AlertEngine } from './alerts/index.ts';
 import type { Principal } from './broker/acl.ts';
 import type { PublishHandler } from './broker/sensor-broker.ts';
@@ -29,21 +29,21 @@ export interface IngestDeps {
 const toV2 = (item: SensorItem): ReadingV2 | PositionV2 => (item.kind === 'reading' ? upcastReading(item.body) : upcastPosition(item.body));
 
 /**
- * Every alert the engine emits goes to the displays at once and into the alerts lane. Returns the appends so a
- * caller that must not acknowledge before they are durable can wait for them.
+ * Every alert the engine emits goes to the displays at once and into the alerts lane; `stored` hears about each
+ * append, so a caller that must not acknowledge before they are durable can wait for them.
  */
-export function emitAlerts(deps: Pick<IngestDeps, 'journal' | 'metrics' | 'showAlert'>, alerts: AlertV2[], rt: number): Promise<number>[] {
-  return alerts.map((alert) => {
+export function emitAlerts(deps: Pick<IngestDeps, 'journal' | 'metrics' | 'showAlert'>, alerts: AlertV2[], rt: number, stored: AppendDone): void {
+  for (const alert of alerts) {
     deps.metrics.alerts.inc({ state: alert.state, severity: alert.severity });
     deps.showAlert(alert);
-    return deps.journal.append('alerts', { rt, kind: 'alert', body: alert });
-  });
+    deps.journal.appendThen('alerts', { rt, kind: 'alert', body: alert }, stored);
+  }
 }
 
 /**
  * The gateway's store-before-acknowledge step, run inside the broker's authorizePublish: decode, stamp with the
- * gateway's receive time, evaluate alert rules, journal. The returned promise settles when every resulting event is
- * durable; only then does the sensor get its PUBACK. Malformed payloads are journalled in the rejects lane (and so
+ * gateway's receive time, evaluate alert rules, journal. `done` is called once every resulting event is durable;
+ * only then does the sensor get its PUBACK. Malformed payloads are journalled in the rejects lane (and so
  * acknowledged: resending garbage would not make it better), never dropped.
  */
 export function createIngest(deps: IngestDeps): PublishHandler {
@@ -51,66 +51,59 @@ export function createIngest(deps: IngestDeps): PublishHandler {
   // Label lookups hash their label object on every call: bind the children once.
   const ingestedByQos = (['0', '1', '2'] as const).map((q) => metrics.ingested.labels({ lane: 'telemetry', qos: q }));
   const topics = new TopicCache();
-  // This runs for every sensor message: no closures or arrays per call unless a message needs them.
-  const put = (writes: Promise<number>[] | null, qos: 0 | 1 | 2, lane: Lane, item: JournalItem): Promise<number>[] | null => {
-    if (qos === 0 && lane !== 'alerts') {
-      journal.appendBestEffort(lane, item);
-      return writes;
-    }
-    const w = journal.append(lane, item);
-    if (writes === null) return [w];
-    writes.push(w);
-    return writes;
-  };
-  const reject = (writes: Promise<number>[] | null, who: Principal, topic: string, qos: 0 | 1 | 2, rt: number, reason: string, code: string, raw: Uint8Array) => {
-    metrics.rejects.inc({ reason: code });
-    return put(writes, qos, 'rejects', {
-      rt,
-      kind: 'reject',
-      body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) },
-    });
-  };
-  const settle = async (writes: Promise<number>[]): Promise<void> => {
-    try {
-      if (writes.length === 1) await writes[0];
-      else await Promise.all(writes);
-    } catch (err) {
-      metrics.storeFailures.inc();
-      throw err;
-    }
-  };
-  const handle = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => {
+  // This runs for every sensor message: one closure per message and no promises, since whatever is allocated here
+  // lives until the fsync.
+  return (who, topic, payload, qos, done) => {
     const rt = Date.now();
-    const parsed = topics.parse(topic);
-    let writes: Promise<number>[] | null = null;
-    if (qos === 0) metrics.qos0.inc();
-    if (!parsed) {
-      writes = reject(writes, who, topic, qos, rt, `topic '${topic}' is not a sensor topic`, 'topic', payload);
-    } else {
-      const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
-      for (const r of rejected) writes = reject(writes, who, topic, qos, rt, r.reason, r.code, r.raw);
-      for (const item of accepted) {
-        writes = put(writes, qos, 'telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
-        ingestedByQos[qos]!.inc();
-        const v2 = toV2(item);
-        deps.onSensorTime?.(v2.sensorTime);
-        const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
-        if (alerts.length) {
-          const appended = emitAlerts(deps, alerts, rt);
-          if (writes === null) writes = appended;
-          else writes.push(...appended);
+    // Writes this message still waits for. It starts at 1 for the issuing below, so no write that completes early
+    // can finish the message before all of them are issued.
+    let waiting = 1;
+    let failure: Error | null = null;
+    let storeFailed = false;
+    const stored: AppendDone = (err) => {
+      if (err) {
+        failure ??= err;
+        storeFailed = true;
+      }
+      if (--waiting > 0) return;
+      if (storeFailed) metrics.storeFailures.inc();
+      done(failure);
+    };
+    const put = (lane: Lane, item: JournalItem): void => {
+      if (qos === 0 && lane !== 'alerts') return journal.appendBestEffort(lane, item);
+      waiting++;
+      journal.appendThen(lane, item, stored);
+    };
+    const reject = (reason: string, code: string, raw: Uint8Array): void => {
+      metrics.rejects.inc({ reason: code });
+      put('rejects', { rt, kind: 'reject', body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) } });
+    };
+    try {
+      if (qos === 0) metrics.qos0.inc();
+      const parsed = topics.parse(topic);
+      if (!parsed) {
+        reject(`topic '${topic}' is not a sensor topic`, 'topic', payload);
+      } else {
+        const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
+        for (const r of rejected) reject(r.reason, r.code, r.raw);
+        for (const item of accepted) {
+          put('telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
+          ingestedByQos[qos]!.inc();
+          const v2 = toV2(item);
+          deps.onSensorTime?.(v2.sensorTime);
+          const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
+          if (alerts.length) {
+            waiting += alerts.length;
+            emitAlerts(deps, alerts, rt, stored);
+          }
         }
       }
-    }
-    return writes === null ? Promise.resolve() : settle(writes);
-  };
-  // A throw in there must reach the broker as a refused publish, as it did when this was an async function.
-  return (who, topic, payload, qos) => {
-    try {
-      return handle(who, topic, payload, qos);
     } catch (err) {
-      return Promise.reject(err);
+      // A bug in here must reach the broker as a refused publish (never a throw into aedes), once the writes
+      // already issued have settled.
+      failure ??= err instanceof Error ? err : new Error(String(err));
     }
+    stored(null, 0);
   };
 }
 

@@ -34,14 +34,12 @@ export async function attachExternalBroker(
       return callback();
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    onPublish(who, topic, payload, packet.qos).then(
-      () => callback(),
-      (err: Error) => {
-        // No PUBACK: drop the connection so the broker redelivers from the session.
-        log.error({ topic, err: err.message }, 'external message not stored; reconnecting');
-        client.stream.destroy();
-      },
-    );
+    onPublish(who, topic, payload, packet.qos, (err) => {
+      if (!err) return callback();
+      // No PUBACK: drop the connection so the broker redelivers from the session.
+      log.error({ topic, err: err.message }, 'external message not stored; reconnecting');
+      client.stream.destroy();
+    });
   };
   client.on('connect', (ack) => {
     log.info({ url: s.url, sessionPresent: ack.sessionPresent }, 'attached to external broker');

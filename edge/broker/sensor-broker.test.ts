@@ -30,9 +30,13 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
         sensors: [{ id: 'ecu', username: 'ecu-user', passwordHash: hash }],
         displays: [{ username: 'cab', passwordHash: hash }],
       },
-      async (who, topic, payload, qos) => {
-        if (topic.endsWith('/position')) await new Promise<void>((r) => (release = r)); // hold the store open
-        stored.push({ who, topic, payload: payload.toString(), qos });
+      (who, topic, payload, qos, done) => {
+        const store = (): void => {
+          stored.push({ who, topic, payload: payload.toString(), qos });
+          done(null);
+        };
+        if (topic.endsWith('/position')) release = store; // hold the store open
+        else store();
       },
       log,
     );

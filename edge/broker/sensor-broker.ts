@@ -13,8 +13,14 @@ import type { GatewaySettings } from '../settings.ts';
 import { canPublish, canSubscribe, reachesSubscribers, type Decision, type Principal } from './acl.ts';
 import { verifyPassword } from './password.ts';
 
-/** What the broker hands every authorised publish to. Resolving means "durable": only then is PUBACK sent. */
-export type PublishHandler = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
+/** Called once per publish: `null` when the message is durable (only then is PUBACK sent), or why it was not stored. */
+export type PublishDone = (err: Error | null) => void;
+
+/**
+ * What the broker hands every authorised publish to. A callback rather than a promise: this runs for every sensor
+ * message, and whatever it allocates lives until the fsync, long enough to be promoted and collected by a major GC.
+ */
+export type PublishHandler = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2, done: PublishDone) => void;
 
 export interface BrokerCounters {
   authFailures: number;
@@ -111,15 +117,14 @@ export async function startSensorBroker(
         return callback(new Error(decision.reason));
       }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      onPublish(who, packet.topic, payload, packet.qos).then(
-        () => callback(null),
-        (err: Error) => {
+      onPublish(who, packet.topic, payload, packet.qos, (err) => {
+        if (err) {
           // Not stored, so not acknowledged: closing the connection makes the sensor send it again.
           count('handlerFailures');
           log.error({ clientId: client.id, topic: packet.topic, err: err.message }, 'publish not stored');
-          callback(err);
-        },
-      );
+        }
+        callback(err);
+      });
     },
     authorizeSubscribe: (client, sub, callback) => {
       const who = principals.get(client);

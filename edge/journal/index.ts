@@ -5,6 +5,7 @@
  *   j.epoch / j.bootId                                         // epoch: random, stable for the folder's life (wire
  *                                                              //   envelope + cloud dedup key); bootId `${epoch}:${n}`
  *   const seq = await j.append('telemetry', { rt, kind: 'reading', body });   // QoS 1: PUBACK after it resolves
+ *   j.appendThen('telemetry', item, (err, seq) => ...)         // the same with a callback (the broker's hot path)
  *   j.appendBestEffort('telemetry', item);                     // QoS 0: never rejects, drops are counted
  *
  * Broker contract. `append` resolves only after the batch holding the item is fsync'ed (settings.sync), and
@@ -47,7 +48,7 @@
  * Not provided: downsampling of old telemetry (eviction deletes whole events), a summary kind is not in the contracts.
  */
 export { Journal } from './journal.ts';
-export type { JournalItem, JournalDb, JournalEvents, JournalLaneStatus, JournalState, JournalStatus, JournalTestHooks } from './journal.ts';
+export type { AppendDone, JournalItem, JournalDb, JournalEvents, JournalLaneStatus, JournalState, JournalStatus, JournalTestHooks } from './journal.ts';
 export { LaneCursor } from './cursor.ts';
 export type { ReadChunk, ReadLimits } from './cursor.ts';
 export { JournalBusyError, JournalFullError, JournalUnavailableError, JournalWriteError } from './errors.ts';

@@ -182,6 +182,37 @@ describe('journal on real LevelDB', () => {
     expect(backlog.exhausted).toBe(true);
   });
 
+  it('tells appendThen callbacks their seq once durable, in call order, and a refusal on a later tick', async () => {
+    const j = await openJournal({ dir: await tempDir() });
+    const told: [string, number][] = [];
+    for (let i = 0; i < 3; i++) j.appendThen('telemetry', itemFor('telemetry', i), (err, seq) => told.push([err ? err.message : 'ok', seq]));
+    expect(told).toEqual([]); // nothing is durable inside the call
+    await j.flushed();
+    expect(told).toEqual([['ok', 1], ['ok', 2], ['ok', 3]]);
+    await j.close();
+    let refusal: Error | null = null;
+    j.appendThen('telemetry', itemFor('telemetry', 9), (err) => (refusal = err));
+    expect(refusal).toBeNull(); // not inside the call: callers may still be setting up
+    await new Promise((r) => process.nextTick(r));
+    expect(refusal).toBeInstanceOf(JournalUnavailableError);
+  });
+
+  it('knows the oldest unsent receive time of appends still waiting for their write', async () => {
+    let release: () => void = () => undefined;
+    let hold = false;
+    const j = await openJournal({ dir: await tempDir() }, { testHooks: { beforeWrite: () => (hold ? new Promise<void>((r) => (release = r)) : undefined) } });
+    await j.append('telemetry', itemFor('telemetry', 0, 500));
+    hold = true;
+    const queued = [1, 2, 3].map((i) => j.append('telemetry', itemFor('telemetry', i, 500 + i)));
+    await vi.waitFor(() => expect(release).not.toBe(undefined));
+    const acked = j.ack('telemetry', 1); // queues behind the held batch
+    hold = false;
+    release();
+    await Promise.all([...queued, acked]);
+    // The head moves to seq 2: its rt comes from the queued appends' memory (or disk once durable), 501 either way.
+    await vi.waitFor(() => expect(j.laneStatus('telemetry').oldestUnsentMs).toBe(501));
+  });
+
   it('reports the oldest unsent receive time and follows it as acks move the head', async () => {
     const j = await openJournal({ dir: await tempDir() });
     for (let i = 0; i < 5; i++) await j.append('telemetry', itemFor('telemetry', i, 1000 + i));
