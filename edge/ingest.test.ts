@@ -79,6 +79,21 @@ describe('ingest', () => {
     expect(journal.committedSeq('telemetry')).toBe(1);
   });
 
+  it('counts accepted items per QoS and QoS 0 publishes in /metrics, read at scrape time', async () => {
+    const { ingest, metrics, journal } = await setup();
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 90), 1);
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 91), 1);
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 92), 0);
+    await ingest(ecu, 'fleet/truck-1/ecu/bogus', reading('coolant_temp', 93), 0); // a reject, not an accepted item
+    await journal.flushed();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/fleetsync_gateway_ingested_total\{lane="telemetry",qos="1"\} 2/);
+    expect(text).toMatch(/fleetsync_gateway_ingested_total\{lane="telemetry",qos="0"\} 1/);
+    expect(text).toMatch(/fleetsync_gateway_qos0_total 2/);
+    // A second scrape reports the same totals, not twice them.
+    expect(await metrics.registry.metrics()).toMatch(/fleetsync_gateway_ingested_total\{lane="telemetry",qos="1"\} 2/);
+  });
+
   it('turns a failure to store into a refused publish, never a throw into the broker', async () => {
     const { journal, ingest, metrics } = await setup();
     await journal.close();

@@ -6,7 +6,7 @@ import { upcastPosition, upcastReading } from '../shared/contracts/upcast.ts';
 import type { AppendDone, Journal, JournalItem } from './journal/index.ts';
 import type { AlertEngine } from './alerts/index.ts';
 import type { Principal } from './broker/acl.ts';
-import type { PublishHandler } from './broker/sensor-broker.ts';
+import type { PublishDone, PublishHandler } from './broker/sensor-broker.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** Rejected payloads keep at most this much of their raw bytes: enough to diagnose, never enough to flood the uplink. */
@@ -48,63 +48,75 @@ export function emitAlerts(deps: Pick<IngestDeps, 'journal' | 'metrics' | 'showA
  */
 export function createIngest(deps: IngestDeps): PublishHandler {
   const { journal, engine, metrics } = deps;
-  // Label lookups hash their label object on every call: bind the children once.
-  const ingestedByQos = (['0', '1', '2'] as const).map((q) => metrics.ingested.labels({ lane: 'telemetry', qos: q }));
   const topics = new TopicCache();
-  // This runs for every sensor message: one closure per message and no promises, since whatever is allocated here
-  // lives until the fsync.
+  // This runs for every sensor message, and whatever it allocates lives until the fsync: one small object and its
+  // callback per message, no promises.
   return (who, topic, payload, qos, done) => {
-    const rt = Date.now();
-    // Writes this message still waits for. It starts at 1 for the issuing below, so no write that completes early
-    // can finish the message before all of them are issued.
-    let waiting = 1;
-    let failure: Error | null = null;
-    let storeFailed = false;
-    const stored: AppendDone = (err) => {
-      if (err) {
-        failure ??= err;
-        storeFailed = true;
-      }
-      if (--waiting > 0) return;
-      if (storeFailed) metrics.storeFailures.inc();
-      done(failure);
-    };
-    const put = (lane: Lane, item: JournalItem): void => {
-      if (qos === 0 && lane !== 'alerts') return journal.appendBestEffort(lane, item);
-      waiting++;
-      journal.appendThen(lane, item, stored);
-    };
-    const reject = (reason: string, code: string, raw: Uint8Array): void => {
-      metrics.rejects.inc({ reason: code });
-      put('rejects', { rt, kind: 'reject', body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) } });
-    };
+    const m = new PendingPublish(done, metrics, qos, Date.now());
     try {
-      if (qos === 0) metrics.qos0.inc();
+      if (qos === 0) metrics.perMessage.qos0++;
       const parsed = topics.parse(topic);
       if (!parsed) {
-        reject(`topic '${topic}' is not a sensor topic`, 'topic', payload);
+        reject(m, journal, who, topic, `topic '${topic}' is not a sensor topic`, 'topic', payload);
       } else {
         const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
-        for (const r of rejected) reject(r.reason, r.code, r.raw);
+        for (const r of rejected) reject(m, journal, who, topic, r.reason, r.code, r.raw);
         for (const item of accepted) {
-          put('telemetry', { rt, kind: item.kind, body: item.body } as JournalItem);
-          ingestedByQos[qos]!.inc();
+          m.put(journal, 'telemetry', { rt: m.rt, kind: item.kind, body: item.body } as JournalItem);
+          metrics.perMessage.ingestedByQos[qos]!++;
           const v2 = toV2(item);
           deps.onSensorTime?.(v2.sensorTime);
-          const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : rt);
+          const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : m.rt);
           if (alerts.length) {
-            waiting += alerts.length;
-            emitAlerts(deps, alerts, rt, stored);
+            m.waiting += alerts.length;
+            emitAlerts(deps, alerts, m.rt, m.stored);
           }
         }
       }
     } catch (err) {
       // A bug in here must reach the broker as a refused publish (never a throw into aedes), once the writes
       // already issued have settled.
-      failure ??= err instanceof Error ? err : new Error(String(err));
+      m.failure ??= err instanceof Error ? err : new Error(String(err));
     }
-    stored(null, 0);
+    m.stored(null, 0);
   };
+}
+
+/** One sensor message's journal writes: tells the broker once all of them are durable, or why not. */
+class PendingPublish {
+  /** Writes still outstanding, plus 1 until all are issued, so an early completion cannot finish the message. */
+  waiting = 1;
+  failure: Error | null = null;
+  private storeFailed = false;
+
+  constructor(
+    private readonly done: PublishDone,
+    readonly metrics: GatewayMetrics,
+    readonly qos: 0 | 1 | 2,
+    readonly rt: number,
+  ) {}
+
+  readonly stored: AppendDone = (err) => {
+    if (err) {
+      this.failure ??= err;
+      this.storeFailed = true;
+    }
+    if (--this.waiting > 0) return;
+    if (this.storeFailed) this.metrics.storeFailures.inc();
+    this.done(this.failure);
+  };
+
+  /** QoS 0 is stored without waiting (and never refused); its alerts are still waited for. */
+  put(journal: Journal, lane: Lane, item: JournalItem): void {
+    if (this.qos === 0 && lane !== 'alerts') return journal.appendBestEffort(lane, item);
+    this.waiting++;
+    journal.appendThen(lane, item, this.stored);
+  }
+}
+
+function reject(m: PendingPublish, journal: Journal, who: Principal, topic: string, reason: string, code: string, raw: Uint8Array): void {
+  m.metrics.rejects.inc({ reason: code });
+  m.put(journal, 'rejects', { rt: m.rt, kind: 'reject', body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) } });
 }
 
 /**

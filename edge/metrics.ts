@@ -15,10 +15,26 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fleetsync_gateway_process_' });
   const lanes = () => Object.entries(src.laneStats()) as [Lane, LaneStatus][];
+  // Counted for every sensor message as plain numbers and read at scrape time: prom-client's inc() builds a label
+  // hash string on every call, even through a labels() child.
+  const perMessage = { ingestedByQos: [0, 0, 0], qos0: 0 };
   const m = {
     registry,
-    ingested: new Counter({ name: 'fleetsync_gateway_ingested_total', help: 'Sensor items accepted into the journal', labelNames: ['lane', 'qos'], registers: [registry] }),
-    qos0: new Counter({ name: 'fleetsync_gateway_qos0_total', help: 'QoS 0 publishes (best effort, not acknowledged)', registers: [registry] }),
+    perMessage,
+    ingested: new Counter({
+      name: 'fleetsync_gateway_ingested_total', help: 'Sensor items accepted into the journal', labelNames: ['lane', 'qos'], registers: [registry],
+      collect() {
+        this.reset();
+        perMessage.ingestedByQos.forEach((n, qos) => n > 0 && this.inc({ lane: 'telemetry', qos: String(qos) }, n));
+      },
+    }),
+    qos0: new Counter({
+      name: 'fleetsync_gateway_qos0_total', help: 'QoS 0 publishes (best effort, not acknowledged)', registers: [registry],
+      collect() {
+        this.reset();
+        if (perMessage.qos0 > 0) this.inc(perMessage.qos0);
+      },
+    }),
     rejects: new Counter({ name: 'fleetsync_gateway_rejects_total', help: 'Payloads kept in the rejects lane', labelNames: ['reason'], registers: [registry] }),
     authFailures: new Counter({ name: 'fleetsync_gateway_auth_failures_total', help: 'Refused sensor connections', registers: [registry] }),
     connectionErrors: new Counter({ name: 'fleetsync_gateway_connection_errors_total', help: 'Sensor connections ended by protocol errors, oversized packets or failed TLS handshakes', registers: [registry] }),

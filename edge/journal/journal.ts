@@ -211,7 +211,7 @@ export class Journal extends EventEmitter<JournalEvents> {
    * (nothing stored: do not acknowledge) or, for best-effort appends over the queue limit, JournalBusyError.
    */
   append(lane: Lane, item: JournalItem, opts: { bestEffort?: boolean } = {}): Promise<number> {
-    return new Promise<number>((resolve, reject) => this.appendThen(lane, item, (err, seq) => (err ? reject(err) : resolve(seq)), opts));
+    return new Promise<number>((resolve, reject) => this.enqueuePut(lane, item, (err, seq) => (err ? reject(err) : resolve(seq)), opts.bestEffort === true));
   }
 
   /**
@@ -219,28 +219,40 @@ export class Journal extends EventEmitter<JournalEvents> {
    * with (a refusal is told on a later tick, never inside this call). The broker's hot path uses it: one callback per
    * message instead of a promise chain that lives until the fsync.
    */
-  appendThen(lane: Lane, item: JournalItem, done: AppendDone, opts: { bestEffort?: boolean } = {}): void {
-    const refused = (err: Error): void => process.nextTick(done, err, 0);
-    if (this.stateValue !== 'open') return refused(new JournalUnavailableError(this.stateValue));
+  appendThen(lane: Lane, item: JournalItem, done: AppendDone): void {
+    this.enqueuePut(lane, item, done, false);
+  }
+
+  /** QoS 0: same queue and order, never rejects; a failure or a full queue only counts as dropped. */
+  appendBestEffort(lane: Lane, item: JournalItem): void {
+    this.enqueuePut(lane, item, this.bestEffortDone, true);
+  }
+
+  private readonly bestEffortDone: AppendDone = (err) => {
+    if (err && !(err instanceof JournalBusyError)) this.droppedBestEffort += 1; // busy drops are counted where they happen
+  };
+
+  private enqueuePut(lane: Lane, item: JournalItem, done: AppendDone, bestEffort: boolean): void {
+    if (this.stateValue !== 'open') return refuse(done, new JournalUnavailableError(this.stateValue));
     const L = this.lanes[lane];
-    if (!L) return refused(new TypeError(`unknown lane ${String(lane)}`));
-    if (!Number.isFinite(item.rt)) return refused(new TypeError('journal item needs a finite rt'));
-    if (opts.bestEffort && this.queuedPuts >= this.settings.maxQueuedBestEffort) {
+    if (!L) return refuse(done, new TypeError(`unknown lane ${String(lane)}`));
+    if (!Number.isFinite(item.rt)) return refuse(done, new TypeError('journal item needs a finite rt'));
+    if (bestEffort && this.queuedPuts >= this.settings.maxQueuedBestEffort) {
       this.droppedBestEffort += 1;
-      return refused(new JournalBusyError());
+      return refuse(done, new JournalBusyError());
     }
     const seq = L.nextSeq;
     let value: Uint8Array;
     try {
       value = packr.pack({ seq, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array;
     } catch (err) {
-      return refused(new TypeError(`journal item cannot be encoded: ${(err as Error).message}`));
+      return refuse(done, new TypeError(`journal item cannot be encoded: ${(err as Error).message}`));
     }
     const bytes = EVENT_KEY_BYTES + value.length;
     const full = this.makeRoom(lane, bytes);
     if (full) {
       L.refused += 1;
-      return refused(full);
+      return refuse(done, full);
     }
     L.nextSeq = seq + 1;
     L.index.add(seq, bytes);
@@ -251,15 +263,6 @@ export class Journal extends EventEmitter<JournalEvents> {
     this.queuedPuts += 1;
     this.kick();
   }
-
-  /** QoS 0: same queue and order, never rejects; a failure or a full queue only counts as dropped. */
-  appendBestEffort(lane: Lane, item: JournalItem): void {
-    this.appendThen(lane, item, this.bestEffortDone, { bestEffort: true });
-  }
-
-  private readonly bestEffortDone: AppendDone = (err) => {
-    if (err && !(err instanceof JournalBusyError)) this.droppedBestEffort += 1; // busy drops are counted where they happen
-  };
 
   // ---------------------------------------------------------------- acks
 
@@ -823,6 +826,11 @@ export class Journal extends EventEmitter<JournalEvents> {
         if (this.stateValue === 'open' && L.index.firstLive() !== first) this.refreshHead(L);
       });
   }
+}
+
+/** Refusals are told on a later tick, as a promise rejection would be: callers may still be setting up. */
+function refuse(done: AppendDone, err: Error): void {
+  process.nextTick(done, err, 0);
 }
 
 /**
