@@ -24,6 +24,8 @@ export interface Report {
   /** Load average (1 min) before and after, as a hint of how busy the machine was. */
   load: [number, number];
   suiteSeconds: Record<string, number>;
+  /** Per suite, the percentage of all cores' time the hypervisor gave to other guests (Linux only). */
+  suiteSteal?: Record<string, number>;
   failures: Record<string, string>;
   results: Result[];
 }
@@ -108,6 +110,7 @@ export function terminalTable(rep: Report): string {
     `${widths.map((w) => '-'.repeat(w)).join('  ')}\n`,
     ...rows.map((r) => `${line(r)}\n`),
     ...failures,
+    ...stealLine(rep),
     `${summaryLine(rep)}\n`,
   ].join('');
 }
@@ -192,8 +195,16 @@ export function markdown(rep: Report, chartFiles: Array<{ chart: string; title: 
     if (notes.length) out.push('');
     for (const c of chartFiles.filter((f) => rs.some((r) => r.plot?.chart === f.chart))) out.push(`![${c.title}](${c.file})`, '', `[${c.file}](${c.file})`, '');
   }
-  out.push('## Run times', '', '| suite | seconds (all runs) |', '| --- | --- |');
-  for (const [s, sec] of Object.entries(rep.suiteSeconds)) out.push(`| ${s} | ${sec.toFixed(0)} |`);
+  out.push('## Run times', '', 'CPU steal: the share of all cores\' time the hypervisor gave to other guests during the suite; the noise no same-run baseline cancels.', '', '| suite | seconds (all runs) | CPU steal |', '| --- | --- | --- |');
+  for (const [s, sec] of Object.entries(rep.suiteSeconds)) out.push(`| ${s} | ${sec.toFixed(0)} | ${stealText(rep.suiteSteal?.[s])} |`);
   out.push('');
   return out.join('\n');
+}
+
+const stealText = (pct: number | undefined): string => (pct === undefined ? 'n/a' : `${pct.toFixed(1)} %`);
+
+function stealLine(rep: Report): string[] {
+  const entries = Object.entries(rep.suiteSteal ?? {});
+  if (entries.length === 0) return [];
+  return [`Host CPU steal (time the hypervisor gave to other guests): ${entries.map(([s, p]) => `${s} ${stealText(p)}`).join(', ')}\n`];
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchRow, BenchSuite } from './harness.ts';
 import { charts, markdown, terminalTable, type Report, type Result } from './report.ts';
+import { measureSteal } from './host-steal.ts';
 import { suites } from './suites/index.ts';
 import { buildDist } from '../deploy/build-dist.mjs';
 
@@ -75,11 +76,13 @@ const started = performance.now();
 const results: Result[] = [];
 const raw: Record<string, BenchRow[][]> = {};
 const suiteSeconds: Record<string, number> = {};
+const suiteSteal: Record<string, number> = {};
 const failures: Record<string, string> = {};
 for (const suite of selected) {
   const n = Math.min(runs, suite.maxRuns ?? runs);
   const samples = new Map<string, BenchRow[]>();
   const t0 = performance.now();
+  const steal = measureSteal(cpus().length);
   raw[suite.name] = [];
   for (let i = 0; i < n; i++) {
     process.stderr.write(`bench: ${suite.name} run ${i + 1}/${n} (${((performance.now() - started) / 60_000).toFixed(1)} min so far)\n`);
@@ -100,6 +103,8 @@ for (const suite of selected) {
     }
   }
   suiteSeconds[suite.name] = (performance.now() - t0) / 1000;
+  const stolen = steal();
+  if (stolen !== null) suiteSteal[suite.name] = stolen;
   if (samples.size && failures[suite.name]) failures[suite.name] += ` (in some runs; the figures are from the ${raw[suite.name]!.length} that finished)`;
   const rows = medians(suite, samples);
   let met: Record<string, boolean> = {};
@@ -120,6 +125,7 @@ const report: Report = {
   command: `npm run bench${quick ? ' -- --quick' : ''}${values.runs ? ` -- --runs ${runs}` : ''}`,
   load: [loadStart, loadavg()[0]!],
   suiteSeconds,
+  suiteSteal,
   failures,
   results,
 };
