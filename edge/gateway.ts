@@ -5,7 +5,7 @@ import type { AlertV2, ConnectivityState } from '../shared/contracts/types.ts';
 import { alertTopic, c2dTopic } from '../shared/sensor-protocol/topics.ts';
 import { VERSION } from '../shared/version.ts';
 import type { GatewaySettings } from './settings.ts';
-import { Journal, type AppendDone } from './journal/index.ts';
+import { Journal, type AppendDone, type JournalItem } from './journal/index.ts';
 import { createAlertEngine, loadDefaultRules, parseRuleSet, type RuleSet, type AlertEngine } from './alerts/index.ts';
 import { startSensorBroker, type SensorBroker } from './broker/sensor-broker.ts';
 import { attachExternalBroker } from './broker/external-broker.ts';
@@ -106,11 +106,12 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     const payload = alert.state === 'cleared' ? '' : JSON.stringify(alert);
     broker.publishLocal(topic, payload, { retain: alert.state !== 'summary' }).catch((err: Error) => log.warn({ err: err.message }, 'alert not shown locally'));
   };
-  const alertDeps = { journal, metrics, showAlert };
+  const alertDeps = { metrics, showAlert };
   const alertStored: AppendDone = (err) => {
     if (err) log.error({ err: err.message }, 'alert not journalled');
   };
-  const emit = (alerts: AlertV2[]): void => emitAlerts(alertDeps, alerts, Date.now(), alertStored);
+  const storeAlert = (item: JournalItem): void => journal.appendThen('alerts', item, alertStored);
+  const emit = (alerts: AlertV2[]): void => emitAlerts(alertDeps, alerts, Date.now(), storeAlert);
 
   let newestSensorTime = 0;
   const ingest = createIngest({

@@ -22,7 +22,7 @@ function rules() {
   return r.rules;
 }
 
-async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1'] })) {
+async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1'] }), show?: (a: AlertV2) => void) {
   const dir = await mkdtemp(join(tmpdir(), 'fleetsync-ingest-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const journal = await Journal.open({ dir: join(dir, 'journal') });
@@ -36,7 +36,7 @@ async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1']
     clock: 'receive',
     metrics,
     log: pino({ level: 'silent' }),
-    showAlert: (a) => shown.push(a),
+    showAlert: show ?? ((a) => shown.push(a)),
   });
   // The broker's view: settles once the handler calls back, which it must do exactly once.
   const publish = (who: Principal, topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> =>
@@ -77,6 +77,16 @@ describe('ingest', () => {
     await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 91), 0);
     await journal.flushed();
     expect(journal.committedSeq('telemetry')).toBe(1);
+  });
+
+  it('refuses, and does not leave hanging, a publish whose alert could not be shown after its reading was stored', async () => {
+    const { journal, ingest } = await setup(undefined, () => {
+      throw new Error('display bug');
+    });
+    await expect(ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 104), 1)).rejects.toThrow('display bug');
+    expect(journal.committedSeq('telemetry')).toBe(1);
+    await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 102), 1); // still raised, nothing to show: stored and acknowledged
+    expect(journal.committedSeq('telemetry')).toBe(2);
   });
 
   it('counts accepted items per QoS and QoS 0 publishes in /metrics, read at scrape time', async () => {

@@ -29,14 +29,14 @@ export interface IngestDeps {
 const toV2 = (item: SensorItem): ReadingV2 | PositionV2 => (item.kind === 'reading' ? upcastReading(item.body) : upcastPosition(item.body));
 
 /**
- * Every alert the engine emits goes to the displays at once and into the alerts lane; `stored` hears about each
- * append, so a caller that must not acknowledge before they are durable can wait for them.
+ * Every alert the engine emits goes to the displays at once, then to `store` for the alerts lane: the caller decides
+ * whether its acknowledgement waits for that write.
  */
-export function emitAlerts(deps: Pick<IngestDeps, 'journal' | 'metrics' | 'showAlert'>, alerts: AlertV2[], rt: number, stored: AppendDone): void {
+export function emitAlerts(deps: Pick<IngestDeps, 'metrics' | 'showAlert'>, alerts: AlertV2[], rt: number, store: (item: JournalItem) => void): void {
   for (const alert of alerts) {
     deps.metrics.alerts.inc({ state: alert.state, severity: alert.severity });
     deps.showAlert(alert);
-    deps.journal.appendThen('alerts', { rt, kind: 'alert', body: alert }, stored);
+    store({ rt, kind: 'alert', body: alert });
   }
 }
 
@@ -67,10 +67,7 @@ export function createIngest(deps: IngestDeps): PublishHandler {
           const v2 = toV2(item);
           deps.onSensorTime?.(v2.sensorTime);
           const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : m.rt);
-          if (alerts.length) {
-            m.waiting += alerts.length;
-            emitAlerts(deps, alerts, m.rt, m.stored);
-          }
+          if (alerts.length) emitAlerts(deps, alerts, m.rt, (alert) => m.put(journal, 'alerts', alert));
         }
       }
     } catch (err) {
@@ -85,7 +82,7 @@ export function createIngest(deps: IngestDeps): PublishHandler {
 /** One sensor message's journal writes: tells the broker once all of them are durable, or why not. */
 class PendingPublish {
   /** Writes still outstanding, plus 1 until all are issued, so an early completion cannot finish the message. */
-  waiting = 1;
+  private waiting = 1;
   failure: Error | null = null;
   private storeFailed = false;
 
