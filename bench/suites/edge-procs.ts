@@ -20,7 +20,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MqttClient } from 'mqtt';
@@ -39,6 +39,24 @@ export interface Usage {
   rssAnonBytes: number | null;
   heapTotalBytes: number;
   externalBytes: number;
+  gc: GcPauses;
+}
+
+/** GC pauses of a broker child as Node reports them (perf_hooks 'gc' entries): totals since start. */
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  over5Ms: number;
+  /** The longest pause since the previous usage read. */
+  maxMsSinceLastRead: number;
+}
+
+/** The GC pauses between two usage reads, for a report note. */
+export function gcBetween(before: Usage, after: Usage): string {
+  const n = after.gc.count - before.gc.count;
+  const total = after.gc.totalMs - before.gc.totalMs;
+  const over5 = after.gc.over5Ms - before.gc.over5Ms;
+  return `${n} GC pauses, ${total.toFixed(0)} ms in all, ${over5} over 5 ms, longest ${after.gc.maxMsSinceLastRead.toFixed(1)} ms`;
 }
 
 export interface LoadSetup {
@@ -231,7 +249,23 @@ function commands(handle: (cmd: Record<string, unknown>) => Promise<boolean | vo
   });
 }
 
+const gcPauses: GcPauses = { count: 0, totalMs: 0, over5Ms: 0, maxMsSinceLastRead: 0 };
+
+/** Brokers count their GC pauses, so that a latency figure can be read against them. */
+function watchGc(): void {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcPauses.count++;
+      gcPauses.totalMs += e.duration;
+      if (e.duration > 5) gcPauses.over5Ms++;
+      gcPauses.maxMsSinceLastRead = Math.max(gcPauses.maxMsSinceLastRead, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 const usage = (): Usage => {
+  const gc = { ...gcPauses };
+  gcPauses.maxMsSinceLastRead = 0;
   const u = process.cpuUsage();
   const m = process.memoryUsage();
   let anon: number | null = null;
@@ -241,7 +275,7 @@ const usage = (): Usage => {
   } catch {
     // not Linux
   }
-  return { cpuUs: u.user + u.system, rssBytes: m.rss, rssAnonBytes: anon, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+  return { cpuUs: u.user + u.system, rssBytes: m.rss, rssAnonBytes: anon, heapTotalBytes: m.heapTotal, externalBytes: m.external, gc };
 };
 
 /** FLEETSYNC_BENCH_ELD=1: the broker child prints its event-loop delay each second (into FLEETSYNC_BENCH_CHILD_LOG). */
@@ -285,6 +319,7 @@ async function runGateway(raw: unknown): Promise<void> {
   const settings = validateSettings(GatewaySettings, raw, 'bench gateway');
   const gw = await startGateway(settings);
   watchLoopDelay();
+  watchGc();
   const stopAllocations = await profileAllocations();
   say({ mqtt: gw.ports.mqtt, http: gw.ports.http });
   commands(async (cmd) => {
@@ -304,6 +339,7 @@ async function runAedes(): Promise<void> {
   const broker = await Aedes.createBroker();
   const server = createServer((s) => broker.handle(s));
   watchLoopDelay();
+  watchGc();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   say({ mqtt: (server.address() as AddressInfo).port });
   commands(async (cmd) => {
