@@ -52,22 +52,22 @@ export function createIngest(deps: IngestDeps): PublishHandler {
   // This runs for every sensor message, and whatever it allocates lives until the fsync: one small object and its
   // callback per message, no promises.
   return (who, topic, payload, qos, done) => {
-    const m = new PendingPublish(done, metrics, qos, Date.now());
+    const m = new PendingPublish(done, journal, metrics, qos, Date.now());
     try {
       if (qos === 0) metrics.perMessage.qos0++;
       const parsed = topics.parse(topic);
       if (!parsed) {
-        reject(m, journal, who, topic, `topic '${topic}' is not a sensor topic`, 'topic', payload);
+        reject(m, who, topic, `topic '${topic}' is not a sensor topic`, 'topic', payload);
       } else {
         const { accepted, rejected } = decodeSensorPayload(parsed, payload, { maxBytes: deps.maxPayloadBytes });
-        for (const r of rejected) reject(m, journal, who, topic, r.reason, r.code, r.raw);
+        for (const r of rejected) reject(m, who, topic, r.reason, r.code, r.raw);
         for (const item of accepted) {
-          m.put(journal, 'telemetry', { rt: m.rt, kind: item.kind, body: item.body } as JournalItem);
+          m.put('telemetry', { rt: m.rt, kind: item.kind, body: item.body } as JournalItem);
           metrics.perMessage.ingestedByQos[qos]!++;
           const v2 = toV2(item);
           deps.onSensorTime?.(v2.sensorTime);
           const alerts = engine.onReading(v2, deps.clock === 'sensor' ? v2.sensorTime : m.rt);
-          if (alerts.length) emitAlerts(deps, alerts, m.rt, (alert) => m.put(journal, 'alerts', alert));
+          if (alerts.length) emitAlerts(deps, alerts, m.rt, (alert) => m.put('alerts', alert));
         }
       }
     } catch (err) {
@@ -88,6 +88,7 @@ class PendingPublish {
 
   constructor(
     private readonly done: PublishDone,
+    private readonly journal: Journal,
     readonly metrics: GatewayMetrics,
     readonly qos: 0 | 1 | 2,
     readonly rt: number,
@@ -104,16 +105,16 @@ class PendingPublish {
   };
 
   /** QoS 0 is stored without waiting (and never refused); its alerts are still waited for. */
-  put(journal: Journal, lane: Lane, item: JournalItem): void {
-    if (this.qos === 0 && lane !== 'alerts') return journal.appendBestEffort(lane, item);
+  put(lane: Lane, item: JournalItem): void {
+    if (this.qos === 0 && lane !== 'alerts') return this.journal.appendBestEffort(lane, item);
     this.waiting++;
-    journal.appendThen(lane, item, this.stored);
+    this.journal.appendThen(lane, item, this.stored);
   }
 }
 
-function reject(m: PendingPublish, journal: Journal, who: Principal, topic: string, reason: string, code: string, raw: Uint8Array): void {
+function reject(m: PendingPublish, who: Principal, topic: string, reason: string, code: string, raw: Uint8Array): void {
   m.metrics.rejects.inc({ reason: code });
-  m.put(journal, 'rejects', { rt: m.rt, kind: 'reject', body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) } });
+  m.put('rejects', { rt: m.rt, kind: 'reject', body: { topic, raw: raw.subarray(0, REJECT_RAW_LIMIT), reason, ...(who.role === 'sensor' ? { sensor: who.sensor } : {}) } });
 }
 
 /**

@@ -198,16 +198,16 @@ describe('journal on real LevelDB', () => {
   });
 
   it('knows the oldest unsent receive time of appends still waiting for their write', async () => {
-    let release: () => void = () => undefined;
+    let release: (() => void) | null = null;
     let hold = false;
     const j = await openJournal({ dir: await tempDir() }, { testHooks: { beforeWrite: () => (hold ? new Promise<void>((r) => (release = r)) : undefined) } });
     await j.append('telemetry', itemFor('telemetry', 0, 500));
     hold = true;
     const queued = [1, 2, 3].map((i) => j.append('telemetry', itemFor('telemetry', i, 500 + i)));
-    await vi.waitFor(() => expect(release).not.toBe(undefined));
+    await vi.waitFor(() => expect(release).not.toBeNull()); // the write holding seq 2 has begun
     const acked = j.ack('telemetry', 1); // queues behind the held batch
     hold = false;
-    release();
+    release!();
     await Promise.all([...queued, acked]);
     // The head moves to seq 2: its rt comes from the queued appends' memory (or disk once durable), 501 either way.
     await vi.waitFor(() => expect(j.laneStatus('telemetry').oldestUnsentMs).toBe(501));

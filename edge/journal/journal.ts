@@ -111,6 +111,7 @@ interface LaneRuntime {
 export type AppendDone = (err: Error | null, seq: number) => void;
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+type MetaPut = { key: Uint8Array; value: Uint8Array };
 
 type Item =
   | { t: 'put'; lane: Lane; seq: number; value: Uint8Array; bytes: number; done: AppendDone }
@@ -650,8 +651,8 @@ export class Journal extends EventEmitter<JournalEvents> {
   }
 
   /** The lane meta records a batch's acks and evictions change, applied to what the next snapshot persists. */
-  private metaOps(batch: Item[]): BatchOp[] {
-    const ops: BatchOp[] = [];
+  private metaOps(batch: Item[]): MetaPut[] {
+    const ops: MetaPut[] = [];
     const dirty = new Set<LaneRuntime>();
     for (const item of batch) {
       if (item.t === 'put') continue;
@@ -668,7 +669,7 @@ export class Journal extends EventEmitter<JournalEvents> {
         lastAckAt: L.persisted.lastAckAt,
         evicted: L.persisted.evicted,
       };
-      ops.push({ type: 'put', key: laneMetaKey(L.lane), value: packr.pack(p) as Uint8Array });
+      ops.push({ key: laneMetaKey(L.lane), value: packr.pack(p) as Uint8Array });
     }
     return ops;
   }
@@ -837,13 +838,13 @@ function refuse(done: AppendDone, err: Error): void {
  * One batch: the items in queue order, then the lane meta records. Event keys are made here rather than at append,
  * so they do not live (and get promoted by the GC) while the item waits for its fsync.
  */
-async function writeItems(db: JournalDb, batch: Item[], meta: BatchOp[], sync: boolean): Promise<void> {
+async function writeItems(db: JournalDb, batch: Item[], meta: MetaPut[], sync: boolean): Promise<void> {
   const b = db.batch();
   for (const item of batch) {
     if (item.t === 'put') b.put(eventKey(item.lane, item.seq), item.value);
     else for (const key of item.keys) b.del(key);
   }
-  for (const op of meta) if (op.type === 'put') b.put(op.key, op.value);
+  for (const op of meta) b.put(op.key, op.value);
   await b.write({ sync });
 }
 
