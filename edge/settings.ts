@@ -30,6 +30,16 @@ export const BrokerSettings = Type.Object(
     allowAnonymous: Type.Boolean({ default: false, description: 'anonymous clients may publish as any sensor of this vehicle' }),
     maxPayloadBytes: Type.Integer({ minimum: 64, maximum: 256 * 1024, default: 64 * 1024 }),
     loginFailureLimit: Type.Integer({ minimum: 1, default: 20, description: 'failed logins per address per minute before that address is refused for the rest of the minute' }),
+    tcp: Type.Object(
+      {
+        noDelay: Type.Boolean({ default: true, description: "send the gateway's small writes (alerts, PUBACKs) at once (TCP_NODELAY)" }),
+        quickAck: Type.Boolean({
+          default: true,
+          description: "ACK every received segment at once (Linux TCP_QUICKACK), so a sensor's next PUBLISH is not held by its Nagle algorithm while a PUBACK waits for the disk",
+        }),
+      },
+      { ...closed, default: {} },
+    ),
   },
   { ...closed, default: {} },
 );

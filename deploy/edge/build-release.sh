@@ -34,6 +34,11 @@ mkdir -p "$WORK/$NAME"
 git -C "$SRC" archive --format=tar HEAD | tar -C "$WORK/$NAME" -xf -
 # --cpu/--os pick the native optional packages (esbuild for tsx, DuckDB, msgpackr-extract) of the target.
 (cd "$WORK/$NAME" && npm ci --omit=dev --no-audit --no-fund --cpu="$CPU" --os=linux)
+# sockopt (quick ACKs) has no usable prebuilt binaries: npm ci compiles it for this machine, which is wrong for another.
+if [ "$ARCH" != "$(case $host in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) echo "$host" ;; esac)" ]; then
+  rm -rf "$WORK/$NAME/node_modules/sockopt/build"
+  echo "build-release.sh: note: sockopt was compiled for $host, not $ARCH, and is left out: build on an $ARCH machine for TCP quick ACKs" >&2
+fi
 # The bundle (dist/) is built here, with this machine's esbuild, from the same commit: the gateway then runs
 # without tsx's loader thread (about 40 MB less RSS). Built after the copy, so it is newer than every source file.
 (cd "$SRC" && node deploy/build-dist.mjs --quiet --out "$WORK/$NAME/dist")

@@ -92,6 +92,10 @@ say "Node.js $(node_version "$NODE_BIN") at $NODE_BIN"
 (cd "$SRC" && "$NODE_BIN" -e "require('classic-level')") >/dev/null 2>&1 ||
   die "the release's LevelDB binding (classic-level) does not load with this Node.js on $arch: build the release for $arch"
 
+# The quick-ACK addon is optional: without it sensors that leave Nagle's algorithm on may wait for the disk.
+(cd "$SRC" && "$NODE_BIN" -e "require('sockopt')") >/dev/null 2>&1 ||
+  say "note: the sockopt addon does not load on $arch: the gateway runs without TCP quick ACKs (broker.tcp.quickAck; build the release on an $arch machine)"
+
 # A release runs its bundle (dist/) when it has an up-to-date one; otherwise the sources through tsx, which works
 # but costs about 40 MB more memory.
 code=$(cd "$SRC" 2>/dev/null && "$NODE_BIN" --input-type=module -e "import('./cli/load-main.js').then((m) => process.stdout.write(m.codeSource()))" 2>/dev/null) || code=''

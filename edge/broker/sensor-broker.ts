@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { guardPacketSize } from '../../shared/mqtt/packet-size-guard.ts';
+import { loadSetSockOpt, tuneSocket } from './socket-tuning.ts';
 import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { Aedes, type Client, type AuthenticateError, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -151,7 +152,11 @@ export async function startSensorBroker(
   // aedes buffers a whole packet before parsing it, even before CONNECT: the guard cuts a peer off at the header of
   // a packet larger than any payload the gateway would keep (oversized payloads still fit and become rejects).
   const maxPacket = Math.max(1024 * 1024, 4 * settings.broker.maxPayloadBytes);
+  const setSockOpt = settings.broker.tcp.quickAck ? loadSetSockOpt() : null;
+  if (setSockOpt && 'unavailable' in setSockOpt) log.warn({ reason: setSockOpt.unavailable }, 'sensor connections without quick ACKs');
+  const set = setSockOpt && 'set' in setSockOpt ? setSockOpt.set : null;
   const handle = (conn: Duplex & { remoteAddress?: string }): void => {
+    tuneSocket(conn, settings.broker.tcp, set);
     guardPacketSize(conn, maxPacket, (v) => {
       count('connectionErrors');
       log.warn({ address: conn.remoteAddress, declared: v.declared, limit: v.limit }, 'sensor connection closed: packet too large');
