@@ -3,7 +3,7 @@
  *
  * Quick ACKs: a sensor's MQTT client usually leaves Nagle's algorithm on (MQTT.js does), so its next small PUBLISH
  * waits in its kernel until the previous one is ACKed. Linux delays the ACK of a connection that answers with data
- * (up to 40 ms and more) to send it with that data, and the gateway's answer, the PUBACK, waits for the journal's
+ * (40 ms or more) to send it with that data, and the gateway's answer, the PUBACK, waits for the journal's
  * fsync. A sensor publishing faster than the disk settles therefore had its readings, and the alerts they raise,
  * held back by tens of milliseconds. TCP_QUICKACK, set again after every read because Linux clears it, ACKs each
  * segment at once. Node has no API for it, so it goes through the `sockopt` addon where that loads (Linux only).
