@@ -97,6 +97,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     laneStats: () => laneStatuses(journal.status()),
     uplinkState: () => connectivity(),
     diskBytes: () => journal.diskBytes,
+    quickAck: () => broker?.quickAck ?? false,
   });
 
   const showAlert = (alert: AlertV2): void => {

@@ -7,6 +7,8 @@ export interface GatewayGaugeSources {
   laneStats(): Partial<Record<Lane, LaneStatus>>;
   uplinkState(): string;
   diskBytes(): number;
+  /** Whether sensor connections get TCP quick ACKs (false in external-broker mode). */
+  quickAck(): boolean;
 }
 
 const UPLINK_STATES = ['connecting', 'online', 'offline', 'paused', 'closed'] as const;
@@ -71,6 +73,10 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
   new Gauge({
     name: 'fleetsync_gateway_disk_bytes', help: 'Journal size on disk', registers: [registry],
     collect() { this.set(src.diskBytes()); },
+  });
+  new Gauge({
+    name: 'fleetsync_gateway_tcp_quick_ack', help: "1 when sensor connections get TCP quick ACKs, so a sensor's Nagle algorithm cannot hold its next PUBLISH behind a PUBACK waiting for the disk", registers: [registry],
+    collect() { this.set(src.quickAck() ? 1 : 0); },
   });
   return m;
 }

@@ -38,6 +38,8 @@ export interface SensorBroker {
   counters: BrokerCounters;
   /** Bound ports, after listen: tcp, and tls / ws when configured. */
   ports: { tcp: number; tls?: number; ws?: number };
+  /** Whether TCP and TLS connections get quick ACKs (broker.tcp.quickAck, on Linux with the sockopt addon). */
+  quickAck: boolean;
   /** Publishes from the gateway itself (alerts, C2D); bypasses ACLs by design. */
   publishLocal(topic: string, payload: Buffer | string, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
   close(): Promise<void>;
@@ -193,6 +195,7 @@ export async function startSensorBroker(
     aedes,
     counters,
     ports,
+    quickAck: set !== null,
     publishLocal: (topic, payload, opts = {}) =>
       new Promise((resolve, reject) =>
         aedes.publish(

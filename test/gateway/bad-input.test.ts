@@ -57,6 +57,10 @@ const rejectAtHub = (pred: (e: StampedEvent & { kind: 'reject' }) => boolean): P
   waitFor('the reject at the hub', () => hub.sink.events('rejects').find((e): e is StampedEvent & { kind: 'reject' } & { epoch: string; order: number } => e.kind === 'reject' && pred(e)));
 
 describe('bad input at the sensor broker', () => {
+  it.runIf(process.platform === 'linux')('reports in /metrics that sensor connections get TCP quick ACKs', async () => {
+    expect((await metrics(gw.ports.http)).get('fleetsync_gateway_tcp_quick_ack')).toBe(1);
+  });
+
   it('refuses wrong credentials in CONNACK and logs why', async () => {
     await expect(connectOnce(gw.ports.mqtt, 's1', 'wrong-password')).rejects.toMatchObject({ code: 4 });
     await expect(connectOnce(gw.ports.mqtt, 'nobody', SENSOR_PASSWORD)).rejects.toMatchObject({ code: 4 });
