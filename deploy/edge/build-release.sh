@@ -18,10 +18,11 @@ while [ $# -gt 0 ]; do
     *) echo "build-release.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done
-host=$(dpkg --print-architecture 2>/dev/null || uname -m)
-case ${ARCH:-$host} in
-  amd64|x86_64) ARCH=amd64 CPU=x64 ;;
-  arm64|aarch64) ARCH=arm64 CPU=arm64 ;;
+debian_arch() { case $1 in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) echo "$1" ;; esac; }
+host=$(debian_arch "$(dpkg --print-architecture 2>/dev/null || uname -m)")
+case $(debian_arch "${ARCH:-$host}") in
+  amd64) ARCH=amd64 CPU=x64 ;;
+  arm64) ARCH=arm64 CPU=arm64 ;;
   *) echo "build-release.sh: unsupported architecture ${ARCH:-$host}" >&2; exit 1 ;;
 esac
 
@@ -35,7 +36,7 @@ git -C "$SRC" archive --format=tar HEAD | tar -C "$WORK/$NAME" -xf -
 # --cpu/--os pick the native optional packages (esbuild for tsx, DuckDB, msgpackr-extract) of the target.
 (cd "$WORK/$NAME" && npm ci --omit=dev --no-audit --no-fund --cpu="$CPU" --os=linux)
 # sockopt (quick ACKs) has no usable prebuilt binaries: npm ci compiles it for this machine, which is wrong for another.
-if [ "$ARCH" != "$(case $host in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) echo "$host" ;; esac)" ]; then
+if [ "$ARCH" != "$host" ]; then
   rm -rf "$WORK/$NAME/node_modules/sockopt/build"
   echo "build-release.sh: note: sockopt was compiled for $host, not $ARCH, and is left out: build on an $ARCH machine for TCP quick ACKs" >&2
 fi
