@@ -1,12 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { loadSetSockOpt, tuneSocket, type SocketTuningSettings } from './socket-tuning.ts';
+import { noDelayMode, quickAckMode } from '../../test/support/tcp-state.ts';
 
-const IPPROTO_TCP = 6;
-const TCP_QUICKACK = 12;
-const TCP_NODELAY = 1;
 const linux = process.platform === 'linux';
 
 describe('loadSetSockOpt', () => {
@@ -24,7 +21,6 @@ describe('loadSetSockOpt', () => {
  * the disk is slow. Answering at once puts Linux's side of the connection in delayed-ACK ("pingpong") mode.
  */
 describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
-  const { getsockopt } = createRequire(import.meta.url)('sockopt') as { getsockopt: (s: Socket, level: number, opt: number) => number };
   let server: Server | null = null;
   let client: Socket | null = null;
   afterEach(() => {
@@ -56,10 +52,10 @@ describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
       await once(client, 'data');
     }
     const s = serverSide as unknown as Socket;
-    const quickAckBeforeHold = getsockopt(s, IPPROTO_TCP, TCP_QUICKACK);
+    const quickAckBeforeHold = quickAckMode(s);
     client.write('hold');
     await holdRead;
-    return { quickAckBeforeHold, quickAckAfterHold: getsockopt(s, IPPROTO_TCP, TCP_QUICKACK), noDelay: getsockopt(s, IPPROTO_TCP, TCP_NODELAY) };
+    return { quickAckBeforeHold, quickAckAfterHold: quickAckMode(s), noDelay: noDelayMode(s) };
   }
 
   it('without tuning, a read that is not answered at once leaves its ACK delayed (the stall quick ACKs prevent)', async () => {

@@ -12,11 +12,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
+import type { GatewaySettings } from '../settings.ts';
 
-export interface SocketTuningSettings {
-  noDelay: boolean;
-  quickAck: boolean;
-}
+export type SocketTuningSettings = GatewaySettings['broker']['tcp'];
 
 type SetSockOpt = (socket: unknown, level: number, option: number, value: number) => void;
 
