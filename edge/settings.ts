@@ -35,7 +35,13 @@ export const BrokerSettings = Type.Object(
         noDelay: Type.Boolean({ default: true, description: "send the gateway's small writes (alerts, PUBACKs) at once (TCP_NODELAY)" }),
         quickAck: Type.Boolean({
           default: true,
-          description: "ACK every received segment at once (Linux TCP_QUICKACK), so a sensor's next PUBLISH is not held by its Nagle algorithm while a PUBACK waits for the disk",
+          description: "ACK received segments promptly (Linux TCP_QUICKACK), so a sensor's next PUBLISH is not held by its Nagle algorithm while a PUBACK waits for the disk",
+        }),
+        quickAckAfterMs: Type.Integer({
+          minimum: 0,
+          maximum: 40,
+          default: 2,
+          description: 'send the ACK of a read the gateway has not answered (with a PUBACK) within this many ms; 0: at every read',
         }),
       },
       { ...closed, default: {} },

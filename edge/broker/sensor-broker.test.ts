@@ -26,7 +26,7 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
     broker = await startSensorBroker(
       {
         vehicle: 'truck-1',
-        broker: { host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536, loginFailureLimit: 20, tcp: { noDelay: true, quickAck: true } },
+        broker: { host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536, loginFailureLimit: 20, tcp: { noDelay: true, quickAck: true, quickAckAfterMs: 2 } },
         sensors: [{ id: 'ecu', username: 'ecu-user', passwordHash: hash }],
         displays: [{ username: 'cab', passwordHash: hash }],
       },

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { guardPacketSize } from '../../shared/mqtt/packet-size-guard.ts';
-import { loadSetSockOpt, tuneSocket } from './socket-tuning.ts';
+import { QuickAcker, loadSetSockOpt, tuneSocket } from './socket-tuning.ts';
 import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { Aedes, type Client, type AuthenticateError, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -40,6 +40,8 @@ export interface SensorBroker {
   ports: { tcp: number; tls?: number; ws?: number };
   /** Whether TCP and TLS connections get quick ACKs (broker.tcp.quickAck, on Linux with the sockopt addon). */
   quickAck: boolean;
+  /** Quick ACKs sent so far: reads not answered within broker.tcp.quickAckAfterMs. */
+  quickAcks(): number;
   /** Publishes from the gateway itself (alerts, C2D); bypasses ACLs by design. */
   publishLocal(topic: string, payload: Buffer | string, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
   close(): Promise<void>;
@@ -156,9 +158,9 @@ export async function startSensorBroker(
   const maxPacket = Math.max(1024 * 1024, 4 * settings.broker.maxPayloadBytes);
   const setSockOpt = settings.broker.tcp.quickAck ? loadSetSockOpt() : null;
   if (setSockOpt && 'unavailable' in setSockOpt) log.warn({ reason: setSockOpt.unavailable }, 'sensor connections without quick ACKs');
-  const set = setSockOpt && 'set' in setSockOpt ? setSockOpt.set : null;
+  const acker = setSockOpt && 'set' in setSockOpt ? new QuickAcker(setSockOpt.set, settings.broker.tcp.quickAckAfterMs) : null;
   const handle = (conn: Duplex & { remoteAddress?: string }): void => {
-    tuneSocket(conn, settings.broker.tcp, set);
+    tuneSocket(conn, settings.broker.tcp, acker);
     guardPacketSize(conn, maxPacket, (v) => {
       count('connectionErrors');
       log.warn({ address: conn.remoteAddress, declared: v.declared, limit: v.limit }, 'sensor connection closed: packet too large');
@@ -195,7 +197,8 @@ export async function startSensorBroker(
     aedes,
     counters,
     ports,
-    quickAck: set !== null,
+    quickAck: acker !== null,
+    quickAcks: () => acker?.calls ?? 0,
     publishLocal: (topic, payload, opts = {}) =>
       new Promise((resolve, reject) =>
         aedes.publish(
@@ -206,6 +209,7 @@ export async function startSensorBroker(
     close: async () => {
       // Clients first: server.close() waits for open connections.
       await new Promise<void>((r) => aedes.close(() => r()));
+      acker?.close();
       wss?.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     },

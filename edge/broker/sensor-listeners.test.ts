@@ -39,7 +39,7 @@ describe('sensor broker listeners: TCP, TLS and WebSocket (real aedes, real MQTT
         vehicle: 'truck-1',
         broker: {
           host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536, loginFailureLimit: 20,
-          tls: { port: 0, certFile, keyFile }, websocket: { port: 0, path: '/mqtt' }, tcp: { noDelay: true, quickAck: true },
+          tls: { port: 0, certFile, keyFile }, websocket: { port: 0, path: '/mqtt' }, tcp: { noDelay: true, quickAck: true, quickAckAfterMs: 2 },
         },
         sensors: [{ id: 'ecu', username: 'ecu-user', passwordHash: await hashPassword('ecu-pass') }],
         displays: [],
@@ -91,7 +91,7 @@ describe('sensor broker listeners: TCP, TLS and WebSocket (real aedes, real MQTT
   });
 
   it.runIf(process.platform === 'linux').each(['mqtt', 'mqtts'] as const)(
-    'ACKs %s segments at once while a PUBACK waits for the store (quick ACKs)',
+    'ACKs %s segments within quickAckAfterMs while a PUBACK waits for the store (quick ACKs)',
     async (scheme) => {
       const clientId = `quickack-${scheme}`;
       const port = scheme === 'mqtt' ? broker.ports.tcp : broker.ports.tls;
@@ -101,9 +101,12 @@ describe('sensor broker listeners: TCP, TLS and WebSocket (real aedes, real MQTT
       const held = new Promise<() => void>((r) => (hold = r));
       const acked = c.publishAsync('fleet/truck-1/ecu/position', '{}', { qos: 1 });
       const release = await held;
-      // ...but with the PUBACK held, the segment must still be ACKed, or the sensor's Nagle holds its next PUBLISH.
+      // ...but with the PUBACK held, the segment must still be ACKed soon, or the sensor's Nagle holds its next PUBLISH.
       const conn = (broker.aedes as unknown as { clients: Record<string, { conn: unknown }> }).clients[clientId]!.conn;
+      const calls = broker.quickAcks();
+      for (let i = 0; i < 200 && quickAckMode(conn) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
       expect(quickAckMode(conn)).toBe(1);
+      expect(broker.quickAcks()).toBeGreaterThan(calls); // sent after the read, because nothing answered it
       hold = null;
       release();
       await acked;

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { loadSetSockOpt, tuneSocket, type SocketTuningSettings } from './socket-tuning.ts';
+import { QuickAcker, loadSetSockOpt, tuneSocket, type SetSockOpt, type SocketTuningSettings } from './socket-tuning.ts';
 import { noDelayMode, quickAckMode } from '../../test/support/tcp-state.ts';
 
 const linux = process.platform === 'linux';
@@ -28,14 +28,15 @@ describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
     server?.close();
   });
 
-  async function exchange(settings: SocketTuningSettings): Promise<{ quickAckBeforeHold: number; quickAckAfterHold: number; noDelay: number }> {
-    const set = settings.quickAck ? (loadSetSockOpt() as { set: Parameters<typeof tuneSocket>[2] }).set : null;
+  /** Runs 20 answered exchanges, then one read the server does not answer ('hold'), and reports the TCP state. */
+  async function exchange(settings: SocketTuningSettings): Promise<{ quickAckBeforeHold: number; quickAckAtHold: number; acker: QuickAcker | null; serverSide: Socket; noDelay: number }> {
+    const acker = settings.quickAck ? new QuickAcker((loadSetSockOpt() as { set: SetSockOpt }).set, settings.quickAckAfterMs) : null;
     let serverSide: Socket | null = null;
     let held = (): void => undefined;
     const holdRead = new Promise<void>((r) => (held = r));
     server = createServer((s) => {
       serverSide = s;
-      tuneSocket(s, settings, set);
+      tuneSocket(s, settings, acker);
       s.on('readable', () => {
         let d: Buffer | null;
         while ((d = s.read() as Buffer | null) !== null) {
@@ -44,6 +45,7 @@ describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
         }
       });
     });
+    server.on('close', () => acker?.close());
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     client = connect((server.address() as { port: number }).port, '127.0.0.1');
     await once(client, 'connect');
@@ -55,19 +57,43 @@ describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
     const quickAckBeforeHold = quickAckMode(s);
     client.write('hold');
     await holdRead;
-    return { quickAckBeforeHold, quickAckAfterHold: quickAckMode(s), noDelay: noDelayMode(s) };
+    // Same turn of the event loop as the read: a deferred quick ACK cannot have gone out yet.
+    return { quickAckBeforeHold, quickAckAtHold: quickAckMode(s), acker, serverSide: s, noDelay: noDelayMode(s) };
   }
 
+  const waitFor = async (cond: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  };
+
   it('without tuning, a read that is not answered at once leaves its ACK delayed (the stall quick ACKs prevent)', async () => {
-    const r = await exchange({ noDelay: false, quickAck: false });
+    const r = await exchange({ noDelay: false, quickAck: false, quickAckAfterMs: 2 });
     expect(r.quickAckBeforeHold).toBe(0);
-    expect(r.quickAckAfterHold).toBe(0);
+    expect(r.quickAckAtHold).toBe(0);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(quickAckMode(r.serverSide)).toBe(0);
     expect(r.noDelay).toBe(0);
   });
 
-  it('with quick ACKs, every read puts the connection back in quick-ACK mode; no delay is set', async () => {
-    const r = await exchange({ noDelay: true, quickAck: true });
-    expect(r.quickAckAfterHold).toBe(1);
+  it('with quickAckAfterMs 0, every read puts the connection back in quick-ACK mode at once; no delay is set', async () => {
+    const r = await exchange({ noDelay: true, quickAck: true, quickAckAfterMs: 0 });
+    expect(r.quickAckAtHold).toBe(1);
+    expect(r.acker!.calls).toBeGreaterThanOrEqual(21); // once at accept, then at every read
     expect(r.noDelay).not.toBe(0);
+  });
+
+  it('deferred: reads answered at once cost no call; a read left unanswered gets its ACK after quickAckAfterMs', async () => {
+    const r = await exchange({ noDelay: true, quickAck: true, quickAckAfterMs: 2 });
+    expect(r.acker!.calls).toBe(0); // the 20 answers carried their ACKs
+    expect(r.quickAckAtHold).toBe(0);
+    await waitFor(() => r.acker!.calls > 0);
+    expect(r.acker!.calls).toBe(1);
+    expect(quickAckMode(r.serverSide)).toBe(1);
+  });
+
+  it('deferred: a connection closed while its ACK is owed is skipped, without a call or an error', async () => {
+    const r = await exchange({ noDelay: true, quickAck: true, quickAckAfterMs: 5 });
+    r.serverSide.destroy();
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.acker!.calls).toBe(0);
   });
 });
