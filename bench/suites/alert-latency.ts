@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { BenchOptions, BenchRow, BenchSuite } from '../harness.ts';
-import { gcBetween, percentile, runLoad, startBroker, startLoad, type Child, type MergedRun } from './edge-procs.ts';
+import { brokerPriority, gcBetween, percentile, runLoad, startBroker, startLoad, type Child, type MergedRun } from './edge-procs.ts';
 import { SIGNALS, gatewayBenchSettings, withTempDir } from './edge-ingest.ts';
 
 const GROUP = 'Edge alert latency';
@@ -127,7 +127,7 @@ export const alertLatencySuite: BenchSuite = {
     for (const rate of [1000, 20_000]) {
       const base = await aedesRun(rate, count);
       const gw = await gatewayRun(rate, count);
-      const note = `background achieved ${gw.background.rate.toFixed(0)} msgs/s (aedes run: ${base.background.rate.toFixed(0)}), its PUBACK p99 ${gw.background.p99Ms.toFixed(1)} ms; ${count} probes${gw.timeouts ? `, ${gw.timeouts} timed out` : ''}`;
+      const note = `background achieved ${gw.background.rate.toFixed(0)} msgs/s (aedes run: ${base.background.rate.toFixed(0)}), its PUBACK p99 ${gw.background.p99Ms.toFixed(1)} ms; ${count} probes${gw.timeouts ? `, ${gw.timeouts} timed out` : ''}; ${brokerPriority()}`;
       const baseline = (v: number) => ({ name: 'plain aedes relay, same load', value: v });
       rows.push(
         { group: GROUP, name: rowName(rate, 'p50'), value: gw.p50, unit: 'ms', baseline: baseline(base.p50), higherIsBetter: false, note },

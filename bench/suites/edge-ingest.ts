@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import type { BenchOptions, BenchRow, BenchSuite } from '../harness.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { readBatchHeader } from '../../shared/wire/index.ts';
-import { deployedNodeOptions, runLoad, startBroker, startLoad, type Child, type LoadSetup, type MergedRun } from './edge-procs.ts';
+import { brokerPriority, deployedNodeOptions, runLoad, startBroker, startLoad, type Child, type LoadSetup, type MergedRun } from './edge-procs.ts';
 
 const GROUP = 'Edge gateway ingest';
 const CLIENTS = 8;
@@ -188,7 +188,7 @@ export const edgeIngestSuite: BenchSuite = {
         baseline: { name: `${base}, same load`, value: rawFoot.cpuPct },
         higherIsBetter: false,
         target: '< 5%',
-        note: `${footSeconds} s at ${gwFoot.rate.toFixed(0)} msgs/s achieved; ${gwFoot.eventsAtHub} events reached the hub; gateway and aedes run from a bundle (no tsx loader), the gateway with the systemd unit's V8 flags (${deployedNodeOptions().join(' ')})`,
+        note: `${footSeconds} s at ${gwFoot.rate.toFixed(0)} msgs/s achieved; ${gwFoot.eventsAtHub} events reached the hub; gateway and aedes run from a bundle (no tsx loader), the gateway with the systemd unit's V8 flags (${deployedNodeOptions().join(' ')}); ${brokerPriority()}`,
       },
       { group: GROUP, name: ROWS.footRss, value: gwFoot.rssMiB, unit: 'MiB', baseline: { name: `${base}, same load`, value: rawFoot.rssMiB }, higherIsBetter: false, target: '< 150 MB' },
     ];

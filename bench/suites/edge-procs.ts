@@ -9,7 +9,8 @@
  * Each child prints JSON lines on stdout and takes JSON commands on stdin: brokers answer {"cmd":"usage"} with their
  * own process.cpuUsage() and RSS; a load process answers {"cmd":"run", ...} with its rate and PUBACK latencies.
  * Broker children run from a bundle of this file (builtSelf: no tsx loader, as `npm run build` ships the product);
- * the gateway gets the systemd unit's V8 flags (deployedNodeOptions). FLEETSYNC_BENCH_NODE_ARGS adds node flags to
+ * the gateway gets the systemd unit's V8 flags (deployedNodeOptions), and both brokers its scheduling priority
+ * (deployedNice; see brokerPriority for whether it took). FLEETSYNC_BENCH_NODE_ARGS adds node flags to
  * the broker children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). For diagnosis:
  *   FLEETSYNC_BENCH_CHILD_LOG=<dir>   each child's non-protocol output (e.g. --trace-gc) in <dir>/<role>-<pid>.log
  *   FLEETSYNC_BENCH_ELD=1             brokers print their event-loop delay (max, p99, mean) every second
@@ -17,6 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -92,9 +94,12 @@ export class Child {
   private exited = false;
 
   /** `script`: a bundle of this file (see builtSelf) run without tsx's loader; default this file through tsx. */
-  constructor(role: string, arg: unknown, nodeArgs: string[] = [], script?: string) {
+  /** `nice`: the niceness to start the child with (through nice(1), so that every thread it starts has it too). */
+  constructor(role: string, arg: unknown, nodeArgs: string[] = [], script?: string, nice = 0) {
     const entry = script ? [script] : ['--import', 'tsx', SELF];
-    this.proc = spawn(process.execPath, [...nodeArgs, ...entry, role, JSON.stringify(arg ?? null)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [...nodeArgs, ...entry, role, JSON.stringify(arg ?? null)];
+    const [cmd, args] = nice === 0 ? [process.execPath, argv] : ['nice', ['-n', String(nice), process.execPath, ...argv]];
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const rl = createInterface({ input: this.proc.stdout! });
     // FLEETSYNC_BENCH_CHILD_LOG=<dir> keeps each child's other output (e.g. --trace-gc lines) in <dir>/<role>-<pid>.log.
     const logDir = process.env.FLEETSYNC_BENCH_CHILD_LOG;
@@ -169,6 +174,28 @@ export function deployedNodeOptions(): string[] {
   return m[1]!.split(/\s+/).filter(Boolean);
 }
 
+/** The unit's Nice= (deploy/edge/fleetsync-gateway.service), 0 when it sets none. */
+export function deployedNice(): number {
+  const unit = readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
+  const m = /^Nice=(-?\d+)\s*$/m.exec(unit);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Both brokers run with the unit's niceness, so that the load generators sharing the machine (on a truck they are
+ * separate devices) come after the broker under test, as other processes on the truck's box do. Lowering a
+ * niceness needs root or CAP_SYS_NICE; without it nice(1) warns and runs the broker at 0, which brokerPriority
+ * reports beside the figures.
+ */
+let lastBrokerPriority: { wanted: number; got: number } | null = null;
+
+/** "niceness -10 (the unit's Nice=)" or why it differs, for the notes of suites that start brokers. */
+export function brokerPriority(): string {
+  if (!lastBrokerPriority) return 'no broker started';
+  const { wanted, got } = lastBrokerPriority;
+  return got === wanted ? `brokers at niceness ${got} (the unit's Nice=)` : `brokers at niceness ${got}, not the unit's ${wanted} (needs root or CAP_SYS_NICE)`;
+}
+
 let built: Promise<string> | null = null;
 /**
  * This file bundled as the product ships (`npm run build`: plain ESM, no tsx loader thread), built once per bench
@@ -190,8 +217,10 @@ export async function startBroker(kind: 'gateway', settings: Record<string, unkn
 export async function startBroker(kind: 'aedes'): Promise<{ child: Child; mqtt: number; http?: number }>;
 export async function startBroker(kind: 'gateway' | 'aedes', settings?: Record<string, unknown>): Promise<{ child: Child; mqtt: number; http?: number }> {
   const nodeArgs = kind === 'gateway' ? [...deployedNodeOptions(), ...brokerNodeArgs()] : brokerNodeArgs();
-  const child = new Child(kind, settings ?? null, nodeArgs, await builtSelf());
+  const nice = deployedNice();
+  const child = new Child(kind, settings ?? null, nodeArgs, await builtSelf(), nice);
   const ready = await child.next(120_000);
+  lastBrokerPriority = { wanted: nice, got: getPriority(child.pid) };
   return { child, mqtt: ready.mqtt as number, ...(typeof ready.http === 'number' ? { http: ready.http } : {}) };
 }
 
