@@ -98,6 +98,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     uplinkState: () => connectivity(),
     diskBytes: () => journal.diskBytes,
     quickAck: () => broker?.quickAck ?? false,
+    quickAcks: () => broker?.quickAcks() ?? 0,
   });
 
   const showAlert = (alert: AlertV2): void => {

@@ -27,7 +27,7 @@ async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1']
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const journal = await Journal.open({ dir: join(dir, 'journal') });
   cleanups.push(() => journal.close());
-  const metrics = createGatewayMetrics({ laneStats: () => ({}), uplinkState: () => 'offline', diskBytes: () => 0, quickAck: () => false });
+  const metrics = createGatewayMetrics({ laneStats: () => ({}), uplinkState: () => 'offline', diskBytes: () => 0, quickAck: () => false, quickAcks: () => 0 });
   const shown: AlertV2[] = [];
   const ingest = createIngest({
     journal,

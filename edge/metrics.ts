@@ -9,6 +9,8 @@ export interface GatewayGaugeSources {
   diskBytes(): number;
   /** Whether sensor connections get TCP quick ACKs (false in external-broker mode). */
   quickAck(): boolean;
+  /** Quick ACKs sent so far (reads no PUBACK answered within broker.tcp.quickAckAfterMs). */
+  quickAcks(): number;
 }
 
 const UPLINK_STATES = ['connecting', 'online', 'offline', 'paused', 'closed'] as const;
@@ -77,6 +79,14 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
   new Gauge({
     name: 'fleetsync_gateway_tcp_quick_ack', help: "1 when sensor connections get TCP quick ACKs, so a sensor's Nagle algorithm cannot hold its next PUBLISH behind a PUBACK waiting for the disk", registers: [registry],
     collect() { this.set(src.quickAck() ? 1 : 0); },
+  });
+  new Counter({
+    name: 'fleetsync_gateway_tcp_quick_acks_total', help: 'ACKs sent on their own because no PUBACK answered a sensor\'s data within broker.tcp.quickAckAfterMs (the journal was slow)', registers: [registry],
+    collect() {
+      this.reset();
+      const n = src.quickAcks();
+      if (n > 0) this.inc(n);
+    },
   });
   return m;
 }

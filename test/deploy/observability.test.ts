@@ -26,7 +26,7 @@ function registeredNames(): Set<string> {
       if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${name}${s}`);
     }
   };
-  add(createGatewayMetrics({ laneStats: () => ({}), uplinkState: () => 'online', diskBytes: () => 0, quickAck: () => true }).registry);
+  add(createGatewayMetrics({ laneStats: () => ({}), uplinkState: () => 'online', diskBytes: () => 0, quickAck: () => true, quickAcks: () => 0 }).registry);
   const api = createApiMetrics(new Registry(), { defaultMetrics: true });
   pipelineGauges(api.registry, { queries: { counts: () => Promise.reject(new Error('not read here')) }, bronzeStats: { stored: 0, duplicates: 0, commits: 0 } });
   hubGauges(api.registry, () => 0);

@@ -58,7 +58,9 @@ const rejectAtHub = (pred: (e: StampedEvent & { kind: 'reject' }) => boolean): P
 
 describe('bad input at the sensor broker', () => {
   it.runIf(process.platform === 'linux')('reports in /metrics that sensor connections get TCP quick ACKs', async () => {
-    expect((await metrics(gw.ports.http)).get('fleetsync_gateway_tcp_quick_ack')).toBe(1);
+    const m = await metrics(gw.ports.http);
+    expect(m.get('fleetsync_gateway_tcp_quick_ack')).toBe(1);
+    expect(m.get('fleetsync_gateway_tcp_quick_acks_total')).toBeGreaterThanOrEqual(0); // wired to the broker's count
   });
 
   it('refuses wrong credentials in CONNACK and logs why', async () => {
