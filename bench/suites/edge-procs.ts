@@ -93,8 +93,10 @@ export class Child {
   private stderr = '';
   private exited = false;
 
-  /** `script`: a bundle of this file (see builtSelf) run without tsx's loader; default this file through tsx. */
-  /** `nice`: the niceness to start the child with (through nice(1), so that every thread it starts has it too). */
+  /**
+   * `script`: a bundle of this file (see builtSelf) run without tsx's loader; default this file through tsx.
+   * `nice`: the niceness to start the child with (through nice(1), so that every thread it starts has it too).
+   */
   constructor(role: string, arg: unknown, nodeArgs: string[] = [], script?: string, nice = 0) {
     const entry = script ? [script] : ['--import', 'tsx', SELF];
     const argv = [...nodeArgs, ...entry, role, JSON.stringify(arg ?? null)];
@@ -163,21 +165,22 @@ export class Child {
 
 const brokerNodeArgs = (): string[] => (process.env.FLEETSYNC_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
+/** The gateway's systemd unit, whose V8 flags and niceness the bench gives its brokers. */
+const deployedUnit = (): string => readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
+
 /**
  * The V8 flags the systemd unit gives the gateway on a truck (NODE_OPTIONS in deploy/edge/fleetsync-gateway.service):
  * a small young generation and a heap cap. The bench runs the gateway as deployed.
  */
 export function deployedNodeOptions(): string[] {
-  const unit = readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
-  const m = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(unit);
+  const m = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(deployedUnit());
   if (!m) throw new Error('deploy/edge/fleetsync-gateway.service sets no NODE_OPTIONS');
   return m[1]!.split(/\s+/).filter(Boolean);
 }
 
 /** The unit's Nice= (deploy/edge/fleetsync-gateway.service), 0 when it sets none. */
 export function deployedNice(): number {
-  const unit = readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
-  const m = /^Nice=(-?\d+)\s*$/m.exec(unit);
+  const m = /^Nice=(-?\d+)\s*$/m.exec(deployedUnit());
   return m ? Number(m[1]) : 0;
 }
 

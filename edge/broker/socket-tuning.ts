@@ -130,8 +130,8 @@ export class QuickAcker {
   }
 }
 
-/** Applies the settings to one accepted connection; `acker` is null when quick ACKs are off or unavailable. */
+/** Applies the settings to one accepted connection; `acker` is null when quick ACKs are off (broker.tcp.quickAck) or unavailable. */
 export function tuneSocket(conn: Duplex, settings: SocketTuningSettings, acker: QuickAcker | null): void {
   if (settings.noDelay) (conn as Duplex & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
-  if (settings.quickAck) acker?.watch(conn);
+  acker?.watch(conn);
 }
