@@ -1,10 +1,11 @@
 /**
  * TLS material of the endpoint: a local CA and a server certificate signed by it, made with the system's openssl on
  * first start and reused afterwards. The server certificate is remade (same CA) when a required host name is not
- * among its SANs or it is close to expiry, so devices that already trust the CA keep working.
+ * among its SANs, it is close to expiry, or it starts too late (see BACKDATE_MS), so devices that already trust the CA
+ * keep working.
  */
 import { execFile } from 'node:child_process';
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -13,7 +14,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const OPENSSL = process.env.FLEETSYNC_OPENSSL ?? '/usr/bin/openssl';
-const RENEW_BEFORE_MS = 30 * 86_400_000;
+const DAY_MS = 86_400_000;
+const RENEW_BEFORE_MS = 30 * DAY_MS;
+/**
+ * Both certificates are valid from this long before they are made. A device whose clock runs behind the hub's (an RTC
+ * that drifted while the truck stood, NTP not reached yet after boot) would otherwise find a certificate made "now"
+ * not yet valid and could not connect at all until its clock caught up.
+ */
+export const BACKDATE_MS = 2 * DAY_MS;
+const CA_DAYS = 3650;
+const SERVER_DAYS = 825;
 
 export interface HubCertificates {
   caFile: string;
@@ -45,6 +55,7 @@ export function certificateCovers(certPem: string, caPem: string, hosts: readonl
     const ca = new X509Certificate(caPem);
     if (!cert.verify(ca.publicKey)) return false;
     if (Date.parse(cert.validTo) - now < RENEW_BEFORE_MS) return false;
+    if (Date.parse(cert.validFrom) > now - BACKDATE_MS) return false;
     return hosts.every((h) => (isIP(h) ? cert.checkIP(h) !== undefined : cert.checkHost(h, { wildcards: false }) !== undefined));
   } catch {
     return false;
@@ -66,17 +77,41 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-async function makeCa(work: string): Promise<void> {
+/** ASN.1 time as `openssl ca -startdate/-enddate` takes it. */
+export const asn1Time = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+
+/**
+ * Signs `csr` into `out` with `openssl ca`, the only openssl 3.0 command that sets a certificate's start date
+ * (`req -x509` and `x509 -req` start it now). `selfKey` signs with the request's own key (the CA itself).
+ */
+async function sign(work: string, o: { csr: string; out: string; ext: string; days: number; issuer: { cert: string; key: string } | { selfKey: string } }): Promise<void> {
+  await writeFile(
+    join(work, 'ca.cnf'),
+    [
+      '[ca]', 'default_ca = local',
+      '[local]', 'database = index.txt', 'new_certs_dir = .', 'default_md = sha256', 'policy = any', 'unique_subject = no', 'rand_serial = yes', 'email_in_dn = no',
+      '[any]', 'organizationName = optional', 'commonName = supplied', '',
+    ].join('\n'),
+  );
+  await writeFile(join(work, 'index.txt'), '');
+  const now = Date.now();
+  const by = 'selfKey' in o.issuer ? ['-selfsign', '-keyfile', o.issuer.selfKey] : ['-cert', o.issuer.cert, '-keyfile', o.issuer.key];
   await openssl(
     [
-      'req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-sha256',
-      '-subj', `/O=fleetsync/CN=fleetsync local hub CA (${hostname()})`,
-      '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-addext', 'subjectKeyIdentifier=hash',
+      'ca', '-batch', '-config', 'ca.cnf', ...by, '-in', o.csr, '-out', o.out, '-notext', '-extfile', o.ext,
+      '-startdate', asn1Time(now - BACKDATE_MS), '-enddate', asn1Time(now + o.days * DAY_MS),
     ],
     work,
   );
+}
+
+async function makeCa(work: string): Promise<void> {
+  await openssl(['req', '-new', ...EC, '-keyout', 'ca.key', '-out', 'ca.csr', '-subj', `/O=fleetsync/CN=fleetsync local hub CA (${hostname()})`], work);
+  await writeFile(
+    join(work, 'ca.ext'),
+    ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash', ''].join('\n'),
+  );
+  await sign(work, { csr: 'ca.csr', out: 'ca.pem', ext: 'ca.ext', days: CA_DAYS, issuer: { selfKey: 'ca.key' } });
 }
 
 async function makeServer(work: string, caDir: string, hosts: readonly string[]): Promise<void> {
@@ -92,13 +127,7 @@ async function makeServer(work: string, caDir: string, hosts: readonly string[])
       '',
     ].join('\n'),
   );
-  await openssl(
-    [
-      'x509', '-req', '-in', 'server.csr', '-CA', join(caDir, 'ca.pem'), '-CAkey', join(caDir, 'ca.key'),
-      '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', '825', '-sha256', '-extfile', 'server.ext', '-out', 'server.pem',
-    ],
-    work,
-  );
+  await sign(work, { csr: 'server.csr', out: 'server.pem', ext: 'server.ext', days: SERVER_DAYS, issuer: { cert: join(caDir, 'ca.pem'), key: join(caDir, 'ca.key') } });
 }
 
 /** Makes or reuses the CA and server certificate in `dir` (created if needed). */

@@ -5,6 +5,7 @@ import common from 'azure-iot-common';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';
 import { withTimeout, TimeoutError } from './with-timeout.ts';
+import { linkErrorHint } from './link-error-hint.ts';
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'closed';
 
@@ -85,7 +86,9 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
         if (this.closed) this.opts.log.info('hub link closed');
         else this.opts.log.warn({ why }, 'hub link lost');
       } catch (err) {
-        this.opts.log.warn({ err: (err as Error).message, attempt }, 'hub connection attempt failed');
+        const message = (err as Error).message;
+        const hint = linkErrorHint(message);
+        this.opts.log.warn({ err: message, attempt, ...(hint ? { hint, clock: new Date().toISOString() } : {}) }, 'hub connection attempt failed');
       }
       this.client = null;
       this.twin = null;

@@ -2,6 +2,7 @@
  * The gateway's own wall clock jumps three hours forward and back again while sensors publish (libfaketime preloaded
  * into the gateway process only; skipped when the `faketime` package is missing). Nothing acknowledged is lost,
  * the seqs stay gap-free, and Silver keeps the sensor time and the gateway's (jumped) receive time side by side.
+ * A gateway whose clock is behind the hub's from the start must connect too (the hub's certificates are backdated).
  * The longer run, with more jumps, is test/chaos/clock-jump.test.ts; test/chaos/fleet-faults.test.ts jumps a simulated truck's gateway.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +27,14 @@ describe.skipIf(!FAKETIME_LIB)(`gateway wall clock jumps forward 3 h and back${F
     expect(f.readingsAcked).toBeGreaterThan(100);
     // Receive times three hours ahead while the gateway's clock was, real ones before and after.
     expectClockJumpHeld(f, [0, 3]);
+  });
+
+  // The hub made its certificates moments ago; a certificate valid only from then is not yet valid on this clock.
+  it('connects with a clock 30 min behind the hub from the start, and again after it falls 45 min behind', { timeout: 60_000 }, async () => {
+    const f = await runClockJump({ phases: [{ offsetMs: -0.5 * H, seconds: 3 }, { offsetMs: -0.75 * H, seconds: 3 }], jumpBackWindowS: 3 });
+    recordResult('clock-behind', { ...f });
+    expect(f.phases.map((p) => p.reconnected)).toEqual([true, true]);
+    expect(f.readingsAcked).toBeGreaterThan(100);
+    expectClockJumpHeld(f, [-0.5, -0.75]);
   });
 });
