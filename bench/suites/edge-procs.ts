@@ -29,6 +29,7 @@ import type { MqttClient } from 'mqtt';
 import { packagePath } from '../../shared/package-root.ts';
 import { RawPublisher } from './raw-publisher.ts';
 import { quietDebug } from '../../cli/quiet-debug.js';
+import { dropMqttNumberCaches } from '../../shared/mqtt/number-cache.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -369,6 +370,7 @@ async function runAedes(): Promise<void> {
   quietDebug();
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
+  dropMqttNumberCaches(); // as the gateway's broker does
   const server = createServer((s) => broker.handle(s));
   watchLoopDelay();
   watchGc();

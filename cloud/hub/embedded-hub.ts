@@ -5,6 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dropMqttNumberCaches } from '../../shared/mqtt/number-cache.ts';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { Level } from 'level';
@@ -187,6 +188,7 @@ export class EmbeddedHub implements HubSource {
       authorizeSubscribe: makeAuthorizeSubscribe({ log, onRefused: (reason) => countRefusal(this.counters, reason) }),
       authorizeForward: makeAuthorizeForward(),
     });
+    dropMqttNumberCaches();
     this.running = { paths, certs, view, stateDb, persistence, broker, server: undefined as never, twins, c2d, methods };
 
     // Untyped in aedes: 'error' (store failures) and 'ack', whose packet is undefined outside persistent sessions.

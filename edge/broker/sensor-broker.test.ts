@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { startSensorBroker, type SensorBroker } from './sensor-broker.ts';
 import { hashPassword } from './password.ts';
 import type { Principal } from './acl.ts';
+import { cachedMqttNumbers } from '../../shared/mqtt/number-cache.ts';
 
 const log = pino({ level: 'silent' });
 const connect = (port: number, opts: mqtt.IClientOptions) =>
@@ -42,6 +43,13 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
     );
   });
   afterAll(() => broker.close());
+
+  it("writes MQTT without mqtt-packet's cache of 65,536 numbers (6.3 MB of old heap)", async () => {
+    const c = await connect(broker.ports.tcp, { username: 'ecu-user', password: 'ecu-pass' });
+    await c.publishAsync('fleet/truck-1/ecu/reading', '{"signal":"x","value":1}', { qos: 1 });
+    await c.endAsync();
+    expect(cachedMqttNumbers()).toBe(0);
+  });
 
   it('refuses a wrong password, an unknown user and anonymous clients, and counts them', async () => {
     const before = broker.counters.authFailures;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { guardPacketSize } from '../../shared/mqtt/packet-size-guard.ts';
+import { dropMqttNumberCaches } from '../../shared/mqtt/number-cache.ts';
 import { QuickAcker, loadSetSockOpt, tuneSocket } from './socket-tuning.ts';
 import { FailureLimiter } from '../../shared/auth/failure-limiter.ts';
 import { Aedes, type Client, type AuthenticateError, type PublishPacket } from 'aedes';
@@ -144,6 +145,7 @@ export async function startSensorBroker(
   });
 
   skipUnreachableRouting(aedes, settings.vehicle);
+  dropMqttNumberCaches();
 
   const servers: (TcpServer | HttpServer)[] = [];
   const listen = (server: TcpServer | HttpServer, port: number): Promise<number> =>

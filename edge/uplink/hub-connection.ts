@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';
 import { withTimeout, TimeoutError } from './with-timeout.ts';
 import { linkErrorHint } from './link-error-hint.ts';
+import { dropMqttNumberCaches } from '../../shared/mqtt/number-cache.ts';
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'closed';
 
@@ -80,6 +81,8 @@ export class HubConnection extends EventEmitter<{ state: [LinkState] }> {
       });
       try {
         await this.connect(client);
+        // The SDK loads its own MQTT.js on the first connect, and its mqtt-packet has just built its number cache.
+        dropMqttNumberCaches();
         attempt = 0;
         this.setState('online');
         const why = await lost;
