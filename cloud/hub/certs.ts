@@ -94,12 +94,13 @@ async function sign(work: string, o: { csr: string; out: string; ext: string; da
     ].join('\n'),
   );
   await writeFile(join(work, 'index.txt'), '');
-  const now = Date.now();
+  // `days` counts from the backdated start: 825 days in all is the longest server certificate some TLS clients take.
+  const start = Date.now() - BACKDATE_MS;
   const by = 'selfKey' in o.issuer ? ['-selfsign', '-keyfile', o.issuer.selfKey] : ['-cert', o.issuer.cert, '-keyfile', o.issuer.key];
   await openssl(
     [
       'ca', '-batch', '-config', 'ca.cnf', ...by, '-in', o.csr, '-out', o.out, '-notext', '-extfile', o.ext,
-      '-startdate', asn1Time(now - BACKDATE_MS), '-enddate', asn1Time(now + o.days * DAY_MS),
+      '-startdate', asn1Time(start), '-enddate', asn1Time(start + o.days * DAY_MS),
     ],
     work,
   );

@@ -17,14 +17,14 @@ interface Numbers {
   cache: Record<number, Buffer>;
 }
 
-/** Every mqtt-packet copy loaded so far, by its folder. */
-function loadedCopies(): Array<{ dir: string; write: WriteToStream; numbers: Numbers | undefined }> {
-  const out: Array<{ dir: string; write: WriteToStream; numbers: Numbers | undefined }> = [];
+/** Every mqtt-packet copy loaded so far. */
+function loadedCopies(): Array<{ write: WriteToStream; numbers: Numbers | undefined }> {
+  const out: Array<{ write: WriteToStream; numbers: Numbers | undefined }> = [];
   for (const [file, mod] of Object.entries(require.cache)) {
     const m = /^(.*[\\/]mqtt-packet)[\\/]writeToStream\.js$/.exec(file);
     if (!m || !mod) continue;
     const numbers = require.cache[join(m[1]!, 'numbers.js')]?.exports as Numbers | undefined;
-    out.push({ dir: m[1]!, write: mod.exports as WriteToStream, numbers });
+    out.push({ write: mod.exports as WriteToStream, numbers });
   }
   return out;
 }
