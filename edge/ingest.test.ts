@@ -22,10 +22,10 @@ function rules() {
   return r.rules;
 }
 
-async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1'] }), show?: (a: AlertV2) => void) {
+async function setup(engine = createAlertEngine(rules(), { vehicles: ['truck-1'] }), show?: (a: AlertV2) => void, journalSettings: { maxBatchEvents?: number } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'fleetsync-ingest-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const journal = await Journal.open({ dir: join(dir, 'journal') });
+  const journal = await Journal.open({ dir: join(dir, 'journal'), ...journalSettings });
   cleanups.push(() => journal.close());
   const metrics = createGatewayMetrics({ laneStats: () => ({}), uplinkState: () => 'offline', diskBytes: () => 0, quickAck: () => false, quickAcks: () => 0 });
   const shown: AlertV2[] = [];
@@ -55,6 +55,21 @@ const ecu: Principal = { role: 'sensor', vehicle: 'truck-1', sensor: 'ecu' };
 const reading = (signal: string, value: number) => Buffer.from(JSON.stringify({ v: 2, signal, value, unit: 'C', sensorTime: Date.now(), quality: 'good' }));
 
 describe('ingest', () => {
+  it("acknowledges in publish order when a message's reading and its alert are written in different batches", async () => {
+    // Batches of two: [x's reading, a's reading], then [a's alert, b's reading]. a is durable only with its alert, so
+    // its acknowledgement and b's come from the same batch; MQTT wants a's first.
+    const { ingest, shown } = await setup(undefined, undefined, { maxBatchEvents: 2 });
+    const order: string[] = [];
+    const topic = 'fleet/truck-1/ecu/reading';
+    await Promise.all([
+      ingest(ecu, topic, reading('coolant_temp', 90), 1).then(() => order.push('x')),
+      ingest(ecu, topic, reading('coolant_temp', 110), 1).then(() => order.push('a')),
+      ingest(ecu, topic, reading('coolant_temp', 105), 1).then(() => order.push('b')),
+    ]);
+    expect(shown.map((x) => x.state)).toEqual(['raised']);
+    expect(order).toEqual(['x', 'a', 'b']);
+  });
+
   it('journals a reading before resolving, and shows an alert the reading raises at once', async () => {
     const { journal, ingest, shown } = await setup();
     await ingest(ecu, 'fleet/truck-1/ecu/reading', reading('coolant_temp', 90), 1);
