@@ -16,7 +16,8 @@ import { compileRuleSet, type CompiledRule, type CompiledRuleSet } from './compi
 import { advanceClock, newClock, type ClockStep } from './clock.ts';
 import { EvalContext } from './eval-context.ts';
 import { POSITION_SIGNAL } from './conditions.ts';
-import { newInstance, restartTimers, stepInstance, type Instance } from './lifecycle.ts';
+import { newInstance, restartTimers, settledOff, stepInstance, type Instance } from './lifecycle.ts';
+import { inBand, narrow, newBand, settle, watch, type BandWatcher, type QuietBand } from './quiet-bands.ts';
 import { admitRaise, closeIfEnded, holdBack, newWindow, type StormWindow } from './storm.ts';
 import { alertId } from './alert-id.ts';
 import { toCanonical } from './units.ts';
@@ -44,6 +45,8 @@ const OptionsSchema = Type.Object(
     maxClockStepMs: Type.Number({ exclusiveMinimum: 0, default: 120_000 }),
     /** A sensor timestamp this much older than the newest seen means the sensor clock was reset. */
     sensorClockResetMs: Type.Number({ exclusiveMinimum: 0, default: 600_000 }),
+    /** Skip rules a reading cannot change (quiet-bands.ts). Off only to compare against, in tests and diagnosis. */
+    skipQuiet: Type.Boolean({ default: true }),
   },
   { additionalProperties: false },
 );
@@ -53,6 +56,7 @@ export interface AlertEngineOptions {
   maxValueAgeMs?: number;
   maxClockStepMs?: number;
   sensorClockResetMs?: number;
+  skipQuiet?: boolean;
 }
 
 export interface KillSwitch {
@@ -66,6 +70,8 @@ export interface AlertCounters {
   readings: number;
   /** Rule evaluations (reading-triggered and on tick). */
   evaluations: number;
+  /** Of those, evaluations skipped because the rule was settled off and the value stayed in its off band. */
+  quietSkipped: number;
   /** Messages emitted, by state. */
   raised: number;
   updated: number;
@@ -106,7 +112,7 @@ export interface AlertEngine {
   counters(): AlertCounters;
 }
 
-interface RuleRuntime {
+interface RuleRuntime extends BandWatcher {
   scratch: unknown;
   instances: Map<string, Instance>;
   /** instances.get(''): the only instance of a single-instance rule, looked up once. */
@@ -121,11 +127,14 @@ interface VehicleRuntime {
   state: VehicleState;
   ctx: EvalContext;
   rules: Map<string, RuleRuntime>;
+  /** Per trigger list: the band its settled-off rules can skip in. */
+  bands: Map<CompiledRule[], QuietBand<CompiledRule>>;
 }
 
 const zeroCounters = (): AlertCounters => ({
   readings: 0,
   evaluations: 0,
+  quietSkipped: 0,
   raised: 0,
   updated: 0,
   cleared: 0,
@@ -209,6 +218,15 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
     return list;
   };
 
+  /** Bands are built for one rule set and kill switch. */
+  const dropAllBands = (): void => {
+    for (const vr of vehicles.values()) {
+      for (const b of vr.bands.values()) b.valid = false;
+      vr.bands.clear();
+      for (const rt of vr.rules.values()) rt.bands.length = 0;
+    }
+  };
+
   const ruleActive = (vehicle: string, ruleId: string): boolean => {
     const rt = vehicles.get(vehicle)?.rules.get(ruleId);
     if (!rt) return false;
@@ -220,7 +238,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
     let vr = vehicles.get(id);
     if (!vr) {
       const state = newVehicleState(id, clock.now);
-      vr = { state, ctx: new EvalContext(state, ruleActive), rules: new Map() };
+      vr = { state, ctx: new EvalContext(state, ruleActive), rules: new Map(), bands: new Map() };
       vehicles.set(id, vr);
     }
     return vr;
@@ -289,7 +307,15 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
 
   // ---- evaluation ----
 
+  /** A rule whose verdict depends on one signal's value alone (see quiet-bands.ts). */
+  const bandable = (cr: CompiledRule): boolean => cr.logic.offBand !== undefined && !cr.gate && !cr.logic.multiInstance;
+
   const apply = (vr: VehicleRuntime, cr: CompiledRule, rt: RuleRuntime, i: Instance, v: Verdict, out: AlertV2[]): void => {
+    step(vr, cr, rt, i, v, out);
+    if (bandable(cr)) settle(rt, Number.isNaN(rt.window.start) && settledOff(i));
+  };
+
+  const step = (vr: VehicleRuntime, cr: CompiledRule, rt: RuleRuntime, i: Instance, v: Verdict, out: AlertV2[]): void => {
     const now = clock.now;
     if (cr.logic.valueIsDuration && v.level === 'on') v.value = (now - (i.onSince >= 0 ? i.onSince : now)) / 1000;
     switch (stepInstance(i, v, cr.timing, now)) {
@@ -372,7 +398,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
   const evaluate = (vr: VehicleRuntime, cr: CompiledRule, out: AlertV2[]): void => {
     let rt = vr.rules.get(cr.id);
     if (!rt) {
-      rt = { scratch: cr.logic.newScratch(), instances: new Map(), single: undefined, raiseSeq: 0, summarySeq: 0, window: newWindow(), pass: 0 };
+      rt = { scratch: cr.logic.newScratch(), instances: new Map(), single: undefined, raiseSeq: 0, summarySeq: 0, window: newWindow(), pass: 0, quiet: false, bands: [] };
       vr.rules.set(cr.id, rt);
     }
     const ctx = vr.ctx;
@@ -399,6 +425,8 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
       const v = verdicts.items[k] as Verdict;
       const i = v.instance === '' && !cr.logic.multiInstance ? (rt.single ??= instanceOf(rt, '')) : instanceOf(rt, v.instance);
       i.pass = pass;
+      // Another "off" for a settled-off instance changes nothing (most evaluations).
+      if (v.level === 'off' && settledOff(i)) continue;
       apply(vr, cr, rt, i, v, out);
     }
     if (!cr.logic.multiInstance) return;
@@ -410,14 +438,47 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
     }
   };
 
-  const evaluateTriggered = (vr: VehicleRuntime, sensor: string, signal: string, out: AlertV2[]): void => {
-    for (const cr of triggered(sensor, signal)) {
+  const evaluateList = (vr: VehicleRuntime, list: CompiledRule[], out: AlertV2[]): void => {
+    for (const cr of list) {
       if (killedRules.has(cr.id)) {
         counters.killed++;
         continue;
       }
       evaluate(vr, cr, out);
     }
+  };
+
+  /** After a full evaluation of `list` for a fresh `signal` value: which of its rules that value's neighbours can skip. */
+  const buildBand = (vr: VehicleRuntime, list: CompiledRule[], signal: string): QuietBand<CompiledRule> => {
+    const band = newBand<CompiledRule>();
+    for (const cr of list) {
+      const off = cr.logic.offBand;
+      const rt = off?.signal === signal && bandable(cr) && !killedRules.has(cr.id) ? vr.rules.get(cr.id) : undefined;
+      if (!rt) {
+        band.rest.push(cr);
+        continue;
+      }
+      // Watched either way: a rule that settles later makes the next reading build a band that skips it too.
+      watch(rt, band);
+      if (rt.quiet) narrow(band, off!);
+      else band.rest.push(cr);
+    }
+    return band;
+  };
+
+  /** `value`: the reading's fresh numeric value of `signal`, when it has one (quiet bands only apply then). */
+  const evaluateTriggered = (vr: VehicleRuntime, sensor: string, signal: string, out: AlertV2[], value?: number): void => {
+    const list = triggered(sensor, signal);
+    if (value === undefined || !opts.skipQuiet) return evaluateList(vr, list, out);
+    const band = vr.bands.get(list);
+    if (band !== undefined && inBand(band, value)) {
+      counters.evaluations += band.skipped;
+      counters.quietSkipped += band.skipped;
+      return evaluateList(vr, band.rest, out);
+    }
+    evaluateList(vr, list, out);
+    if (band) band.valid = false;
+    vr.bands.set(list, buildBand(vr, list, signal));
   };
 
   // ---- inputs ----
@@ -471,6 +532,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
         const num =
           typeof value === 'number' ? toCanonical(value, r.unit) : typeof value === 'boolean' ? (value ? 1 : 0) : undefined;
         setSignal(st, signal, sensor, value, num, sensorTime, clock.now);
+        return evaluateTriggered(vr, sensor, signal, out, num);
       }
     }
     evaluateTriggered(vr, sensor, signal, out);
@@ -537,6 +599,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
       }
       killedRules = rules;
       killedSensors = new Set(k.sensors);
+      dropAllBands();
       return out;
     },
 
@@ -559,6 +622,7 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
       }
       compiled = next;
       index();
+      dropAllBands();
       return out;
     },
 

@@ -136,6 +136,10 @@ export function stepInstance(i: Instance, v: Verdict, t: Timing, now: number): T
   return 'none';
 }
 
+/** Inactive, already off, nothing pending: another "off" verdict would change nothing (see quiet-bands.ts). */
+export const settledOff = (i: Instance): boolean =>
+  !i.active && i.onSince < 0 && i.offSince >= 0 && i.peak === null && !i.blocked;
+
 /** After a clock jump nothing was observed during the gap: durations start again from now. */
 export function restartTimers(i: Instance, now: number): void {
   if (i.onSince >= 0) i.onSince = now;

@@ -1,6 +1,7 @@
 /** What every rule type provides to the engine: its inputs, and an evaluation that yields a level per instance. */
 import type { Severity } from '../../../shared/contracts/types.ts';
 import type { EvalContext } from '../eval-context.ts';
+import type { OffBand } from '../quiet-bands.ts';
 
 /** on: raise condition holds; off: clear condition holds; hold: neither (hysteresis band, missing data, suspended). */
 export type Level = 'on' | 'off' | 'hold';
@@ -56,6 +57,9 @@ export interface RuleLogic<S = unknown> {
   newScratch(): S;
   /** Pushes verdicts; a multi-instance rule returns false when its input is unknown (missing instances hold). */
   evaluate(ctx: EvalContext, scratch: S, out: VerdictOut): boolean | void;
+  /** Set when, given a fresh value of one signal, the verdict is "off" exactly while that value lies in a band: the
+   *  engine may then skip the rule while it is settled off and new values stay in the band (quiet-bands.ts). */
+  offBand?: OffBand;
   /** Called when the rule's `when` gate closes. */
   reset?(scratch: S): void;
   /** Text for alert messages; only called when an alert is emitted. */

@@ -14,6 +14,8 @@ export function thresholdLogic(r: ThresholdRule): RuleLogic {
     deps: { signals: [r.signal], sensors: [] },
     peak: above ? 'max' : 'min',
     newScratch: () => null,
+    // The verdict is off exactly when the value is strictly past the clear level (see evaluate).
+    offBand: above ? { signal: r.signal, lo: -Infinity, hi: clear } : { signal: r.signal, lo: clear, hi: Infinity },
     evaluate(ctx, _s, out) {
       const st = ctx.signal(r.signal);
       const v = st?.num;
