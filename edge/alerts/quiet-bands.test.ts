@@ -3,6 +3,7 @@ import type { AlertV2, ReadingValue } from '../../shared/contracts/types.ts';
 import { createAlertEngine, type AlertEngine } from './engine.ts';
 import { inBand, narrow, newBand, settle, watch, type BandWatcher } from './quiet-bands.ts';
 import { Drive, T0, ruleSet } from './test-kit.ts';
+import { mulberry32 } from '../../test/support/mulberry32.ts';
 
 describe('quiet band helpers', () => {
   it('intersects off bands, with open ends', () => {
@@ -85,18 +86,6 @@ describe('skipping settled-off rules', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const MIXED_RULES = (shift: number): unknown[] => [
   { id: 'hot', type: 'threshold', signal: 'temp', threshold: 105 + shift, clear: 100, forS: 3, clearForS: 2, cooldownS: 5, rateLimit: { maxRaises: 2, windowS: 20 } },
   { id: 'hot2', type: 'threshold', signal: 'temp', threshold: 110, cooldownS: 0 },
@@ -112,7 +101,7 @@ const MIXED_RULES = (shift: number): unknown[] => [
 /** A random walk over the events that change rule state: values near every threshold, bad input, clock steps,
  *  kill switch changes and rule reloads. Both engines get the same events. */
 function replay(seed: number, skipQuiet: boolean): { out: AlertV2[][]; active: AlertV2[][]; engine: AlertEngine } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const engine = createAlertEngine(ruleSet(MIXED_RULES(0)), { skipQuiet, vehicles: ['T1'] });
   const out: AlertV2[][] = [];
   const active: AlertV2[][] = [];
