@@ -71,3 +71,24 @@ describe('rate rule (fuel drop while parked)', () => {
     expect(d.states()).toEqual(['raised', 'cleared']);
   });
 });
+
+describe('rate rule over a long, chatty window', () => {
+  it('keeps the window right after its sample arrays are compacted (thousands of expired samples)', () => {
+    // A falling signal every 10 ms keeps every sample in the window (nothing is ever the new maximum), so samples
+    // only leave by expiry and the arrays are compacted every 1024 of them.
+    const d = new Drive([{ id: 'drop', type: 'rate', signal: 'level', delta: 3, windowS: 10, cooldownS: 0 }]);
+    let v = 1000;
+    for (let k = 0; k < 5000; k++) {
+      d.read('level', v);
+      d.t += 10;
+      v -= 0.0001;
+    }
+    // Over the last 10 s the level fell 0.1; a further fall of 2.85 makes 2.95 (< 3), of 2.95 makes 3.05.
+    d.read('level', v - 2.85);
+    expect(d.all).toEqual([]);
+    d.t += 10;
+    d.read('level', v - 2.95);
+    expect(d.all).toHaveLength(1);
+    expect(d.all[0]!.value).toBeCloseTo(3.05, 2);
+  });
+});
