@@ -6,6 +6,7 @@
 import type { Geofence, Rule, RuleSet } from './rule-schema.ts';
 import type { Timing } from './lifecycle.ts';
 import type { RuleLogic } from './rules/rule-logic.ts';
+import type { OffBand } from './quiet-bands.ts';
 import { compileCondition, type CompiledCondition, type ConditionDeps } from './conditions.ts';
 import { referencedRules } from './rule-checks.ts';
 import { thresholdLogic } from './rules/threshold.ts';
@@ -28,6 +29,8 @@ export interface CompiledRule {
   fingerprint: string;
   logic: RuleLogic;
   gate: CompiledCondition | undefined;
+  /** The logic's off band, for a rule whose verdict depends on that one signal alone (no gate, one instance). */
+  offBand: OffBand | undefined;
   timing: Timing;
   maxAgeMs: number;
   maxRaises: number;
@@ -156,6 +159,7 @@ export function compileRuleSet(set: RuleSet, defaultMaxAgeMs: number): CompiledR
       fingerprint: stable({ r, usedFences, refPrints, defaultMaxAgeMs }),
       logic,
       gate,
+      offBand: gate || logic.multiInstance ? undefined : logic.offBand,
       timing: {
         forMs: r.forS * 1000,
         clearForMs: r.clearForS * 1000,

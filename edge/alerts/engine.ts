@@ -307,12 +307,9 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
 
   // ---- evaluation ----
 
-  /** A rule whose verdict depends on one signal's value alone (see quiet-bands.ts). */
-  const bandable = (cr: CompiledRule): boolean => cr.logic.offBand !== undefined && !cr.gate && !cr.logic.multiInstance;
-
   const apply = (vr: VehicleRuntime, cr: CompiledRule, rt: RuleRuntime, i: Instance, v: Verdict, out: AlertV2[]): void => {
     step(vr, cr, rt, i, v, out);
-    if (bandable(cr)) settle(rt, Number.isNaN(rt.window.start) && settledOff(i));
+    if (cr.offBand) settle(rt, Number.isNaN(rt.window.start) && settledOff(i));
   };
 
   const step = (vr: VehicleRuntime, cr: CompiledRule, rt: RuleRuntime, i: Instance, v: Verdict, out: AlertV2[]): void => {
@@ -452,15 +449,16 @@ export function createAlertEngine(rules: RuleSet, options: AlertEngineOptions = 
   const buildBand = (vr: VehicleRuntime, list: CompiledRule[], signal: string): QuietBand<CompiledRule> => {
     const band = newBand<CompiledRule>();
     for (const cr of list) {
-      const off = cr.logic.offBand;
-      const rt = off?.signal === signal && bandable(cr) && !killedRules.has(cr.id) ? vr.rules.get(cr.id) : undefined;
-      if (!rt) {
+      // Killed rules have no runtime here: a kill deletes it and evaluation skips them.
+      const off = cr.offBand;
+      const rt = off?.signal === signal ? vr.rules.get(cr.id) : undefined;
+      if (!off || !rt) {
         band.rest.push(cr);
         continue;
       }
       // Watched either way: a rule that settles later makes the next reading build a band that skips it too.
       watch(rt, band);
-      if (rt.quiet) narrow(band, off!);
+      if (rt.quiet) narrow(band, off);
       else band.rest.push(cr);
     }
     return band;
