@@ -104,6 +104,16 @@ export class LaneIndex {
     return { events, bytes };
   }
 
+  /** Whether any seq in [fromSeq, toSeq] is live. */
+  anyLive(fromSeq: number, toSeq: number): boolean {
+    let found = false;
+    this.scanFrom(fromSeq, toSeq, () => {
+      found = true;
+      return false;
+    });
+    return found;
+  }
+
   /** The oldest live seq, if any. */
   firstLive(): number | undefined {
     return this.count > 0 ? this.head : undefined;

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { Packr } from 'msgpackr';
+import type { StampedEvent } from '../../shared/contracts/types.ts';
+import { Journal, type JournalSettingsInput, type LaneCursor } from './index.ts';
+import { eventKey, laneBounds, seqOfKey } from './keys.ts';
+import { BLOCK_MARK } from './block-format.ts';
+import { itemFor } from './test-items.ts';
+
+// Block storage (block-format.ts): a lane's appends in one write batch share one LevelDB value. These tests look at
+// the raw keys on disk as well as at what the journal reads back.
+
+const dirs: string[] = [];
+const open: Journal[] = [];
+const packr = new Packr({ useRecords: false });
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'fleetsync-blocks-'));
+  dirs.push(d);
+  return d;
+}
+
+async function openJournal(s: JournalSettingsInput): Promise<Journal> {
+  const j = await Journal.open(s);
+  open.push(j);
+  return j;
+}
+
+async function close(j: Journal): Promise<void> {
+  await j.close();
+  open.splice(open.indexOf(j), 1);
+}
+
+async function seqsOf(c: LaneCursor): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const chunk = await c.next({ maxEvents: 7 });
+    if (chunk.events.length === 0) return out;
+    out.push(...chunk.events.map((e) => e.seq));
+  }
+}
+
+/** The telemetry lane's stored keys (as first seqs) and whether each value is a block, straight from LevelDB. */
+async function rawTelemetry(dir: string): Promise<Array<{ first: number; block: boolean }>> {
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+  try {
+    const out: Array<{ first: number; block: boolean }> = [];
+    for await (const [k, v] of db.iterator(laneBounds('telemetry'))) out.push({ first: seqOfKey(k), block: v[0] === BLOCK_MARK });
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+
+/** Appends `n` telemetry events without waiting between them, so they share write batches. */
+async function burst(j: Journal, n: number, from = 0): Promise<number[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => j.append('telemetry', itemFor('telemetry', from + i))));
+}
+
+afterEach(async () => {
+  for (const j of open.splice(0)) await j.close();
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('journal blocks on real LevelDB', () => {
+  it("stores a burst of appends as a few block values and reads every event back, with its own seq and body", async () => {
+    const dir = await tempDir();
+    const j = await openJournal({ dir });
+    expect(await burst(j, 300)).toEqual(range(1, 300));
+    const events: StampedEvent[] = [];
+    for (const c = j.cursor('telemetry'); ; ) {
+      const chunk = await c.next({ maxEvents: 64 });
+      if (chunk.events.length === 0) break;
+      events.push(...chunk.events);
+    }
+    expect(events.map((e) => e.seq)).toEqual(range(1, 300));
+    expect(events[123]).toMatchObject({ seq: 124, ...itemFor('telemetry', 123) });
+    await close(j);
+    const raw = await rawTelemetry(dir);
+    expect(raw.length).toBeLessThan(30);
+    expect(raw.some((r) => r.block)).toBe(true);
+  });
+
+  it('keeps a block until its last event is acked; a reopen skips the acked part and deletes it once all is acked', async () => {
+    const dir = await tempDir();
+    const j = await openJournal({ dir });
+    await burst(j, 100);
+    await j.ackRange('telemetry', 1, 40);
+    await j.ackRange('telemetry', 61, 70);
+    expect(j.laneStatus('telemetry')).toMatchObject({ backlogEvents: 50, lastAckedSeq: 40 });
+    const expected = [...range(41, 60), ...range(71, 100)];
+    expect(await seqsOf(j.cursor('telemetry'))).toEqual(expected);
+    await close(j);
+    const stored = await rawTelemetry(dir);
+    expect(stored.length).toBeGreaterThan(0);
+
+    const j2 = await openJournal({ dir });
+    expect(j2.laneStatus('telemetry')).toMatchObject({ backlogEvents: 50, lastAckedSeq: 40, nextSeq: 101 });
+    expect(await seqsOf(j2.cursor('telemetry'))).toEqual(expected);
+    await j2.ack('telemetry', 100);
+    expect(j2.laneStatus('telemetry').backlogEvents).toBe(0);
+    await close(j2);
+    expect(await rawTelemetry(dir)).toEqual([]);
+    const j3 = await openJournal({ dir });
+    expect(j3.laneStatus('telemetry')).toMatchObject({ backlogEvents: 0, lastAckedSeq: 100, nextSeq: 101 });
+  });
+
+  it('evicts part of a block, counting events, and keeps the rest of it across a reopen', async () => {
+    const dir = await tempDir();
+    const size = (i: number): number => packr.pack({ seq: i + 1, ...itemFor('telemetry', i) }).length + 9; // as stored
+    const n = Math.ceil(70_000 / size(0)); // the cap has a 64 KiB minimum
+    let total = 0;
+    for (let i = 0; i < n; i++) total += size(i);
+    const settings = { dir, capBytes: total + Math.floor(size(n) / 2), evictionSlackBytes: 0 };
+    const j = await openJournal(settings);
+    await burst(j, n);
+    await close(j);
+    expect((await rawTelemetry(dir)).length).toBeLessThan(n / 5);
+    const j2 = await openJournal(settings);
+    for (let i = 0; i < 10; i++) await j2.append('telemetry', itemFor('telemetry', n + i));
+    const st = j2.laneStatus('telemetry');
+    // Every append made room for itself by evicting the oldest event or two (sizes differ by a byte or so).
+    expect(st.evicted).toBeGreaterThanOrEqual(9);
+    expect(st.evicted).toBeLessThanOrEqual(12);
+    expect(st.backlogEvents).toBe(n + 10 - st.evicted);
+    expect(await seqsOf(j2.cursor('telemetry', { afterSeq: 0 }))).toEqual(range(st.evicted + 1, n + 10));
+    await close(j2);
+    const j3 = await openJournal(settings);
+    expect(j3.laneStatus('telemetry')).toMatchObject({ evicted: st.evicted, backlogEvents: n + 10 - st.evicted, nextSeq: n + 11 });
+    expect(await seqsOf(j3.cursor('telemetry', { afterSeq: 0 }))).toEqual(range(st.evicted + 1, n + 10));
+  });
+
+  it('reads a journal written one value per event (before blocks) and acks across old values and new blocks', async () => {
+    const dir = await tempDir();
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    for (const seq of range(1, 5)) await db.put(eventKey('telemetry', seq), packr.pack({ seq, ...itemFor('telemetry', seq) }));
+    await db.close();
+
+    const j = await openJournal({ dir });
+    expect(j.laneStatus('telemetry')).toMatchObject({ backlogEvents: 5, nextSeq: 6 });
+    expect(await burst(j, 10, 100)).toEqual(range(6, 15));
+    await j.ackRange('telemetry', 3, 8);
+    const expected = [1, 2, ...range(9, 15)];
+    expect(await seqsOf(j.cursor('telemetry', { afterSeq: 0 }))).toEqual(expected);
+    const events: StampedEvent[] = [];
+    for (const c = j.cursor('telemetry', { afterSeq: 0 }); ; ) {
+      const chunk = await c.next();
+      if (chunk.events.length === 0) break;
+      events.push(...chunk.events);
+    }
+    expect(events[1]).toMatchObject({ seq: 2, ...itemFor('telemetry', 2) });
+    expect(events[2]).toMatchObject({ seq: 9, ...itemFor('telemetry', 103) });
+    await close(j);
+    const raw = await rawTelemetry(dir);
+    expect(raw.slice(0, 2)).toEqual([
+      { first: 1, block: false },
+      { first: 2, block: false },
+    ]); // 3-5 deleted; the block from 6 stays for 9-15
+    expect(raw[2]?.first).toBeGreaterThanOrEqual(6);
+
+    const j2 = await openJournal({ dir });
+    expect(await seqsOf(j2.cursor('telemetry', { afterSeq: 0 }))).toEqual(expected);
+    expect(j2.laneStatus('telemetry').oldestUnsentMs).toBe(itemFor('telemetry', 1).rt);
+    await j2.ack('telemetry', 15);
+    await close(j2);
+    expect(await rawTelemetry(dir)).toEqual([]);
+  });
+});
