@@ -7,9 +7,9 @@ import type { Principal } from './acl.ts';
 import { cachedMqttNumbers } from '../../shared/mqtt/number-cache.ts';
 
 const log = pino({ level: 'silent' });
-const connect = (port: number, opts: mqtt.IClientOptions) =>
+const connect = (port: number | string, opts: mqtt.IClientOptions) =>
   new Promise<MqttClient>((resolve, reject) => {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const c = mqtt.connect(typeof port === 'string' ? port : `mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
     c.once('connect', () => resolve(c));
     c.once('error', (e) => {
       c.end(true);
@@ -27,7 +27,7 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
     broker = await startSensorBroker(
       {
         vehicle: 'truck-1',
-        broker: { host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536, loginFailureLimit: 20, tcp: { noDelay: true, quickAck: true, quickAckAfterMs: 2 } },
+        broker: { host: '127.0.0.1', port: 0, allowAnonymous: false, maxPayloadBytes: 65536, loginFailureLimit: 20, tcp: { noDelay: true, quickAck: true, quickAckAfterMs: 2 }, websocket: { port: 0, path: '/mqtt' } },
         sensors: [{ id: 'ecu', username: 'ecu-user', passwordHash: hash }],
         displays: [{ username: 'cab', passwordHash: hash }],
       },
@@ -70,6 +70,19 @@ describe('sensor broker (real aedes, real MQTT.js clients)', () => {
     release();
     await done;
     expect(stored.at(-1)).toMatchObject({ topic: 'fleet/truck-1/ecu/position', qos: 1, who: { role: 'sensor', sensor: 'ecu' } });
+    c.end(true);
+  });
+
+  it.runIf(process.platform === 'linux')('gives a WebSocket sensor its ACK on its own while the PUBACK waits for the store', async () => {
+    release = undefined;
+    const c = await connect(`ws://127.0.0.1:${broker.ports.ws}/mqtt`, { username: 'ecu-user', password: 'ecu-pass' });
+    const before = broker.quickAcks();
+    const done = new Promise<void>((r) => c.publish('fleet/truck-1/ecu/position', '{"lat":1,"lon":2}', { qos: 1 }, () => r()));
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && broker.quickAcks() === before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(broker.quickAcks()).toBeGreaterThan(before);
+    release();
+    await done;
     c.end(true);
   });
 

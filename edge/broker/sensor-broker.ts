@@ -191,7 +191,10 @@ export async function startSensorBroker(
   if (settings.broker.websocket) {
     const http = createHttpServer();
     wss = new WebSocketServer({ server: http, path: settings.broker.websocket.path, maxPayload: maxPacket });
-    wss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws), req));
+    wss.on('connection', (ws, req) => {
+      tuneSocket(req.socket, settings.broker.tcp, acker, 'flowing');
+      aedes.handle(createWebSocketStream(ws), req);
+    });
     ports.ws = await listen(http, settings.broker.websocket.port);
   }
 

@@ -1,6 +1,8 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
 import { QuickAcker, loadSetSockOpt, tuneSocket, type SetSockOpt, type SocketTuningSettings } from './socket-tuning.ts';
 import { noDelayMode, quickAckMode } from '../../test/support/tcp-state.ts';
 
@@ -95,5 +97,46 @@ describe.runIf(linux)('tuneSocket on real loopback TCP sockets', () => {
     r.serverSide.destroy();
     await new Promise((res) => setTimeout(res, 30));
     expect(r.acker!.calls).toBe(0);
+  });
+});
+
+/** The same exchange over a WebSocket (ws reads its socket in flowing mode), as the broker's `broker.websocket` listener. */
+describe.runIf(linux)('tuneSocket on a real WebSocket over loopback', () => {
+  let http: HttpServer | null = null;
+  let wss: WebSocketServer | null = null;
+  let client: WebSocket | null = null;
+  afterEach(() => {
+    client?.terminate();
+    wss?.close();
+    http?.close();
+  });
+
+  it('deferred: a WebSocket message left unanswered gets its ACK after quickAckAfterMs; answered ones cost no call', async () => {
+    const acker = new QuickAcker((loadSetSockOpt() as { set: SetSockOpt }).set, 2);
+    let serverSide: Socket | null = null;
+    let held = (): void => undefined;
+    const holdRead = new Promise<void>((r) => (held = r));
+    http = createHttpServer();
+    wss = new WebSocketServer({ server: http });
+    wss.on('connection', (ws, req) => {
+      serverSide = req.socket as Socket;
+      tuneSocket(req.socket, { noDelay: true, quickAck: true, quickAckAfterMs: 2 }, acker, 'flowing');
+      ws.on('message', (m) => (String(m) === 'hold' ? held() : ws.send('ack')));
+    });
+    http.on('close', () => acker.close());
+    await new Promise<void>((r) => http!.listen(0, '127.0.0.1', r));
+    client = new WebSocket(`ws://127.0.0.1:${(http.address() as { port: number }).port}`);
+    await once(client, 'open');
+    for (let i = 0; i < 20; i++) {
+      client.send('ping');
+      await once(client, 'message');
+    }
+    expect(acker.calls).toBe(0);
+    client.send('hold');
+    await holdRead;
+    for (let i = 0; i < 200 && acker.calls === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(acker.calls).toBe(1);
+    expect(quickAckMode(serverSide as unknown as Socket)).toBe(1);
+    expect(noDelayMode(serverSide as unknown as Socket)).not.toBe(0);
   });
 });

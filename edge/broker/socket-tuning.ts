@@ -67,12 +67,16 @@ export class QuickAcker {
     private readonly afterMs: number,
   ) {}
 
-  /** Watches one TCP or TLS connection read in paused mode (a 'readable' listener would stop a flowing stream). */
-  watch(conn: Duplex): void {
+  /**
+   * Watches one TCP or TLS connection. `paused`: its reader pulls on 'readable' (aedes on a raw socket); `flowing`:
+   * its reader takes 'data' events (ws under a WebSocket), and a 'readable' listener would stop that stream.
+   */
+  watch(conn: Duplex, mode: 'paused' | 'flowing' = 'paused'): void {
     if (!hasFd(conn)) return;
+    const received = mode === 'paused' ? 'readable' : 'data';
     if (this.afterMs === 0) {
       this.ack(conn);
-      conn.on('readable', () => this.ack(conn));
+      conn.on(received, () => this.ack(conn));
       return;
     }
     const w: Watched = { conn, owed: false, listed: false, since: 0 };
@@ -82,8 +86,9 @@ export class QuickAcker {
       w.owed = false;
       return write.apply(this, args);
     } as Duplex['write'];
-    // 'readable' comes once per batch of received data, whether or not aedes reads it now.
-    conn.on('readable', () => {
+    // 'readable' (or 'data') comes once per batch of received data, whether or not aedes reads it now. Prepended, so
+    // that it runs before a reader that answers synchronously (ws parses and answers inside its own 'data' listener).
+    conn.prependListener(received, () => {
       if (w.owed) return;
       w.owed = true;
       w.since = performance.now();
@@ -130,8 +135,11 @@ export class QuickAcker {
   }
 }
 
-/** Applies the settings to one accepted connection; `acker` is null when quick ACKs are off (broker.tcp.quickAck) or unavailable. */
-export function tuneSocket(conn: Duplex, settings: SocketTuningSettings, acker: QuickAcker | null): void {
+/**
+ * Applies the settings to one accepted connection; `acker` is null when quick ACKs are off (broker.tcp.quickAck) or
+ * unavailable. For a WebSocket, pass the HTTP request's socket, which ws reads in flowing mode.
+ */
+export function tuneSocket(conn: Duplex, settings: SocketTuningSettings, acker: QuickAcker | null, mode: 'paused' | 'flowing' = 'paused'): void {
   if (settings.noDelay) (conn as Duplex & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
-  acker?.watch(conn);
+  acker?.watch(conn, mode);
 }
