@@ -100,6 +100,10 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     quickAck: () => broker?.quickAck ?? false,
     quickAcks: () => broker?.quickAcks() ?? 0,
   });
+  journal.on('undecodable', (lane, seq, reason) => {
+    metrics.undecodable.inc({ lane });
+    log.error({ lane, seq, reason }, 'stored event does not decode; left out of the uplink');
+  });
 
   const showAlert = (alert: AlertV2): void => {
     if (!broker) return;

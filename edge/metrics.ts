@@ -44,6 +44,7 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
     connectionErrors: new Counter({ name: 'fleetsync_gateway_connection_errors_total', help: 'Sensor connections ended by protocol errors, oversized packets or failed TLS handshakes', registers: [registry] }),
     aclDenied: new Counter({ name: 'fleetsync_gateway_acl_denied_total', help: 'Refused publishes and subscriptions', registers: [registry] }),
     storeFailures: new Counter({ name: 'fleetsync_gateway_store_failures_total', help: 'Publishes not acknowledged because the journal could not store them', registers: [registry] }),
+    undecodable: new Counter({ name: 'fleetsync_gateway_journal_undecodable_total', help: 'Stored events that no longer decode (damaged on disk), left out of the uplink', labelNames: ['lane'], registers: [registry] }),
     alerts: new Counter({ name: 'fleetsync_gateway_alerts_total', help: 'Alert lifecycle events emitted', labelNames: ['state', 'severity'], registers: [registry] }),
     batchesSent: new Counter({ name: 'fleetsync_gateway_batches_sent_total', help: 'Batches acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),
     eventsSent: new Counter({ name: 'fleetsync_gateway_events_sent_total', help: 'Events acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),

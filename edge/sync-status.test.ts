@@ -8,7 +8,7 @@ const lane = (backlogEvents: number, evicted = 0) => ({
   lastAckedSeq: 10, lastAckAt: 1_700_000_000_500, evicted, nextSeq: 11 + backlogEvents, committedSeq: 10 + backlogEvents, refused: 0, ackedIslands: 0,
 });
 const journal = (telemetry: number, evicted = 0): JournalStatus => ({
-  state: 'open', epoch: 'ep1', bootId: 'ep1:3', capBytes: 1e9, liveBytes: 1000, diskBytes: 5000, queuedEvents: 0, droppedBestEffort: 0,
+  state: 'open', epoch: 'ep1', bootId: 'ep1:3', capBytes: 1e9, liveBytes: 1000, diskBytes: 5000, queuedEvents: 0, droppedBestEffort: 0, undecodable: 0,
   lanes: { alerts: lane(0), telemetry: lane(telemetry, evicted), status: lane(0), rejects: lane(0) },
 });
 const inputs = (telemetry: number, evicted = 0): SyncInputs => ({

@@ -36,21 +36,36 @@ export function encodeBlock(events: readonly Uint8Array[]): Uint8Array {
 
 /**
  * The encoded events of a stored value, in seq order: views into `value`, not copies. A value that is not a block
- * is one event. A block whose header does not match its length is returned whole, as one event, so that nothing
- * stored is ever dropped (the cloud quarantines what it cannot decode).
+ * is one event. null: a block whose header does not match its length (damaged), see blockSpan.
  */
-export function blockEvents(value: Uint8Array): Uint8Array[] {
-  if (value[0] !== BLOCK_MARK || value.length < HEADER) return [value];
+export function blockEvents(value: Uint8Array): Uint8Array[] | null {
+  if (value[0] !== BLOCK_MARK) return [value];
+  if (value.length < HEADER) return null;
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const n = view.getUint32(1);
   let at = HEADER + 4 * n;
-  if (n === 0 || at > value.length) return [value];
+  if (n === 0 || at > value.length) return null;
   const out: Uint8Array[] = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const len = view.getUint32(HEADER + 4 * i);
-    if (at + len > value.length) return [value];
+    if (at + len > value.length) return null;
     out[i] = value.subarray(at, at + len);
     at += len;
   }
-  return at === value.length ? out : [value];
+  return at === value.length ? out : null;
 }
+
+/**
+ * How many seqs a stored value accounts for: a block's event count, even when the rest of it is damaged, so that a
+ * reopened journal never hands out a seq that a damaged block may hold (the cloud would drop the new event as a
+ * duplicate). 1 for a single event.
+ */
+export function blockSpan(value: Uint8Array): number {
+  if (value[0] !== BLOCK_MARK || value.length < HEADER) return 1;
+  const n = new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(1);
+  // A header damaged into an absurd count must not take a lane's whole seq space.
+  return Math.min(Math.max(1, n), MAX_SPAN);
+}
+
+/** Far above any write batch (journal.maxBatchEvents defaults to 2,000). */
+const MAX_SPAN = 1_000_000;

@@ -41,7 +41,8 @@
  * (+ state, epoch, bootId, liveBytes, diskBytes measured every maintenanceIntervalMs). Compaction runs off the hot
  * path after compactAfterDeletedBytes were deleted, or on j.compact().
  * Events: 'committed' (lanes), 'state' (open | recovering | closing | closed), 'fault' (error; recovery is
- * automatic), 'evicted' (lane, events, bytes), 'compacted' (ms).
+ * automatic), 'evicted' (lane, events, bytes), 'compacted' (ms), 'undecodable' (lane, seq, reason: a damaged stored
+ * event, dropped and counted as evicted so that its lane keeps moving).
  * Also: j.flushed() (everything queued so far is written), j.measureDisk(), j.committedSeq(lane), j.lastAckedSeq(lane).
  * Shutdown: await j.close() writes what is queued, then closes.
  *

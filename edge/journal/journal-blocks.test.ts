@@ -7,7 +7,7 @@ import { Packr } from 'msgpackr';
 import type { StampedEvent } from '../../shared/contracts/types.ts';
 import { Journal, type JournalSettingsInput, type LaneCursor } from './index.ts';
 import { eventKey, laneBounds, seqOfKey } from './keys.ts';
-import { BLOCK_MARK } from './block-format.ts';
+import { BLOCK_MARK, encodeBlock } from './block-format.ts';
 import { itemFor } from './test-items.ts';
 
 // Block storage (block-format.ts): a lane's appends in one write batch share one LevelDB value. These tests look at
@@ -168,6 +168,63 @@ describe('journal blocks on real LevelDB', () => {
     expect(j2.laneStatus('telemetry').oldestUnsentMs).toBe(itemFor('telemetry', 1).rt);
     await j2.ack('telemetry', 15);
     await close(j2);
+    expect(await rawTelemetry(dir)).toEqual([]);
+  });
+
+  it('drops a damaged block as evicted when it opens: its seqs stay taken, the lane moves on, nothing silently', async () => {
+    const dir = await tempDir();
+    const j = await openJournal({ dir });
+    await burst(j, 10);
+    await close(j);
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    let damaged: { first: number; count: number } | null = null;
+    for await (const [k, v] of db.iterator(laneBounds('telemetry'))) {
+      if (v[0] !== BLOCK_MARK || damaged) continue;
+      damaged = { first: seqOfKey(k), count: Buffer.from(v).readUInt32BE(1) };
+      await db.put(k, v.subarray(0, v.length - 3)); // a torn value: the header claims more than is there
+    }
+    await db.close();
+    expect(damaged).not.toBeNull();
+    const { first, count } = damaged!;
+
+    const j2 = await openJournal({ dir });
+    const told: Array<[string, number]> = [];
+    j2.on('undecodable', (lane, seq) => told.push([lane, seq]));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toEqual([['telemetry', first]]);
+    expect(j2.status().undecodable).toBe(1);
+    // Not first + 1: the damaged block's seqs stay taken (the cloud would drop a reused seq as a duplicate).
+    expect(j2.laneStatus('telemetry')).toMatchObject({ nextSeq: 11, evicted: count, backlogEvents: 10 - count });
+    const rest = range(1, 10).filter((s) => s < first || s >= first + count);
+    expect(await seqsOf(j2.cursor('telemetry', { afterSeq: 0 }))).toEqual(rest);
+    await close(j2);
+    expect((await rawTelemetry(dir)).some((r) => r.first === first)).toBe(false);
+    const j3 = await openJournal({ dir });
+    expect(j3.laneStatus('telemetry')).toMatchObject({ nextSeq: 11, evicted: count, backlogEvents: 10 - count });
+    expect(j3.status().undecodable).toBe(0);
+  });
+
+  it('drops a stored event that does not decode when it is read, counts it as evicted, and keeps the lane moving', async () => {
+    const dir = await tempDir();
+    const good = (seq: number): Uint8Array => packr.pack({ seq, ...itemFor('telemetry', seq) });
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.put(eventKey('telemetry', 1), encodeBlock([good(1), Uint8Array.of(BLOCK_MARK), good(3)])); // 0xc1 is not msgpack
+    await db.close();
+
+    const j = await openJournal({ dir });
+    const told: Array<[string, number]> = [];
+    j.on('undecodable', (lane, seq) => told.push([lane, seq]));
+    const c = j.cursor('telemetry');
+    expect(await seqsOf(c)).toEqual([1, 3]);
+    c.rewind(0);
+    expect(await seqsOf(c)).toEqual([1, 3]);
+    expect(told).toEqual([['telemetry', 2]]);
+    await j.flushed();
+    expect(j.laneStatus('telemetry')).toMatchObject({ evicted: 1, backlogEvents: 2, lastAckedSeq: 0 });
+    await j.ackRange('telemetry', 1, 1);
+    await j.ackRange('telemetry', 3, 3);
+    expect(j.laneStatus('telemetry')).toMatchObject({ lastAckedSeq: 3, backlogEvents: 0, ackedIslands: 0 });
+    await close(j);
     expect(await rawTelemetry(dir)).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ import { JournalBusyError, JournalFullError, JournalUnavailableError, JournalWri
 import { EVENT_KEY_BYTES, META_BOOT, META_EPOCH, eventKey, laneBounds, laneMetaKey, seqOfKey } from './keys.ts';
 import { LaneIndex } from './lane-index.ts';
 import { BlockTable } from './block-table.ts';
-import { blockEvents, encodeBlock } from './block-format.ts';
+import { blockEvents, blockSpan, encodeBlock } from './block-format.ts';
 import { PendingRts } from './pending-rts.ts';
 import { addRange, emptyRanges, highestDone, isDone, parseRanges, type SeqRanges } from './seq-ranges.ts';
 import { JournalSettingsSchema, type JournalSettings, type JournalSettingsInput } from './settings.ts';
@@ -52,6 +52,8 @@ export interface JournalEvents {
   fault: [error: Error];
   evicted: [lane: Lane, events: number, bytes: number];
   compacted: [durationMs: number];
+  /** A stored event did not decode and was left out of a read (told once per event). */
+  undecodable: [lane: Lane, seq: number, reason: string];
 }
 
 /** Fault injection used ONLY by tests: runs before each batch write; throwing (or closing `db`) fails the write. */
@@ -80,6 +82,8 @@ export interface JournalStatus {
   diskBytes: number;
   queuedEvents: number;
   droppedBestEffort: number;
+  /** Stored events that no longer decode (damaged on disk): left out of reads, logged, and deleted with their range. */
+  undecodable: number;
   lanes: Record<Lane, JournalLaneStatus>;
 }
 
@@ -156,6 +160,7 @@ export class Journal extends EventEmitter<JournalEvents> {
   private idleWaiters: Array<() => void> = [];
   private failureStreak = 0;
   private droppedBestEffort = 0;
+  private undecodableValue = 0;
   private diskBytesValue = 0;
   private deletedSinceCompaction = 0;
   private compacting: Promise<void> | null = null;
@@ -393,23 +398,52 @@ export class Journal extends EventEmitter<JournalEvents> {
         if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
         throw err;
       }
-      const split: Uint8Array[][] = [];
+      const split: Array<Uint8Array[] | null | undefined> = [];
       for (let i = 0; i < seqs.length; i++) {
         const seq = seqs[i]!;
         const b = which[i]!;
         const stored = values[b];
         if (stored === undefined || !L.index.has(seq)) continue;
-        const v = (split[b] ??= blockEvents(stored))[seq - starts[b]!];
-        if (v === undefined) continue;
+        if (split[b] === undefined) split[b] = blockEvents(stored);
+        const v = split[b]?.[seq - starts[b]!];
+        if (v === undefined) {
+          this.dropUndecodable(L, seq, `stored block of ${stored.length} bytes is damaged`);
+          continue;
+        }
+        if (decode) {
+          const event = decodeEvent(v, seq);
+          if (typeof event === 'string') {
+            this.dropUndecodable(L, seq, `${event} (${v.length} bytes, starting ${Buffer.from(v.subarray(0, 32)).toString('hex')})`);
+            continue;
+          }
+          out.events.push(event);
+        }
         out.seqs.push(seq);
         out.encoded.push(v);
         out.bytes += EVENT_KEY_BYTES + v.length;
-        if (decode) out.events.push(packr.unpack(v) as StampedEvent);
       }
       after = seqs.at(-1)!;
       out.lastSeq = full ? after : upper;
     }
     return out;
+  }
+
+  /**
+   * A stored event that does not decode would stop its lane for good (every read would fail on it), and acks cover
+   * only what was sent. It is dropped as an eviction instead: done, counted in the lane's evictions (so the cloud
+   * sees the gap as accounted for), deleted, and told with its reason.
+   */
+  private dropUndecodable(L: LaneRuntime, seq: number, reason: string): void {
+    if (!L.index.has(seq)) return;
+    const { keys, events, bytes } = this.removeLive(L, seq, seq);
+    L.done = addRange(L.done, seq, seq);
+    L.evicted += events;
+    this.enqueue({ t: 'evict', lane: L.lane, lo: seq, hi: seq, keys, events, bytes });
+    this.refreshHead(L);
+    this.kick();
+    this.undecodableValue += 1;
+    this.emit('evicted', L.lane, events, bytes);
+    this.emit('undecodable', L.lane, seq, reason);
   }
 
   // ---------------------------------------------------------------- stats
@@ -443,6 +477,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       diskBytes: this.diskBytesValue,
       queuedEvents: this.queuedPuts,
       droppedBestEffort: this.droppedBestEffort,
+      undecodable: this.undecodableValue,
       lanes,
     };
   }
@@ -711,15 +746,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       else L.persisted.evicted += item.events;
       dirty.add(L);
     }
-    for (const L of dirty) {
-      const p: PersistedLane = {
-        floor: L.persisted.done.floor,
-        ranges: L.persisted.done.ranges.map((r) => [r[0], r[1]]),
-        lastAckAt: L.persisted.lastAckAt,
-        evicted: L.persisted.evicted,
-      };
-      ops.push({ key: laneMetaKey(L.lane), value: packr.pack(p) as Uint8Array });
-    }
+    for (const L of dirty) ops.push({ key: laneMetaKey(L.lane), value: packr.pack(persistedLane(L.persisted)) as Uint8Array });
     return ops;
   }
 
@@ -802,6 +829,7 @@ export class Journal extends EventEmitter<JournalEvents> {
   /** Restores every lane from disk: persisted ack/evict state, then a scan of the stored events. */
   private async load(db: JournalDb): Promise<void> {
     const cleanup: BatchOp[] = [];
+    const damaged: Array<[Lane, number, string]> = [];
     const fresh = {} as Record<Lane, LaneRuntime>;
     for (const lane of LANES) {
       const metaRaw = await db.get(laneMetaKey(lane));
@@ -809,6 +837,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       const index = new LaneIndex(meta.done.floor + 1);
       const blocks = new BlockTable();
       let maxSeq = 0;
+      let metaChanged = false;
       let head: LaneRuntime['head'] = null;
       const it = db.iterator({ ...laneBounds(lane), highWaterMarkBytes: 1024 * 1024, fillCache: false });
       try {
@@ -818,6 +847,22 @@ export class Journal extends EventEmitter<JournalEvents> {
           for (const [k, v] of entries) {
             const first = seqOfKey(k);
             const events = blockEvents(v);
+            if (events === null) {
+              // Damaged: its events are lost. Their seqs stay taken and count as evicted, so nothing is lost silently.
+              const span = blockSpan(v);
+              maxSeq = first + span - 1;
+              let lost = 0;
+              for (let seq = first; seq <= maxSeq; seq++) if (!isDone(meta.done, seq)) lost += 1;
+              if (lost > 0) {
+                meta.done = addRange(meta.done, first, maxSeq);
+                meta.evicted += lost;
+                metaChanged = true;
+                this.undecodableValue += 1;
+                damaged.push([lane, first, `stored block of ${v.length} bytes is damaged; its header claims ${span} events, ${lost} of them not yet sent`]);
+              }
+              cleanup.push({ type: 'del', key: k });
+              continue;
+            }
             maxSeq = first + events.length - 1;
             let live = 0;
             for (let i = 0; i < events.length; i++) {
@@ -835,6 +880,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       } finally {
         await it.close();
       }
+      if (metaChanged) cleanup.push({ type: 'put', key: laneMetaKey(lane), value: packr.pack(persistedLane(meta)) as Uint8Array });
       const last = Math.max(maxSeq, highestDone(meta.done));
       fresh[lane] = {
         lane,
@@ -855,6 +901,8 @@ export class Journal extends EventEmitter<JournalEvents> {
     }
     if (cleanup.length > 0) await writeBatch(db, cleanup, this.settings.sync);
     Object.assign(this.lanes, fresh);
+    // Told on a later turn: whoever opens the journal attaches its listeners after open() resolves.
+    if (damaged.length > 0) setImmediate(() => damaged.forEach(([lane, seq, why]) => this.emit('undecodable', lane, seq, why)));
   }
 
   /** Keeps `head` (the oldest unsent event's rt) current; reads the new head when it is not in memory. */
@@ -876,7 +924,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     this.db
       .get(eventKey(L.lane, start))
       .then((stored) => {
-        const v = stored && blockEvents(stored)[first - start];
+        const v = stored && blockEvents(stored)?.[first - start];
         if (v && L.index.firstLive() === first) L.head = { seq: first, rt: rtOf(v) };
       })
       .catch(() => undefined)
@@ -885,6 +933,18 @@ export class Journal extends EventEmitter<JournalEvents> {
         if (this.stateValue === 'open' && L.index.firstLive() !== first) this.refreshHead(L);
       });
   }
+}
+
+/** A stored event, or why it is not one: it must decode, and to the seq it is stored under. */
+function decodeEvent(encoded: Uint8Array, seq: number): StampedEvent | string {
+  let event: unknown;
+  try {
+    event = packr.unpack(encoded);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const held = (event as Partial<StampedEvent> | null)?.seq;
+  return held === seq ? (event as StampedEvent) : `decodes to ${held === undefined ? 'something without a seq' : `seq ${String(held)}`}, stored as seq ${seq}`;
 }
 
 /** An event's receive time; a stored event that does not decode counts as received now (it is still kept and sent). */
@@ -945,6 +1005,10 @@ async function writeBatch(db: JournalDb, ops: BatchOp[], sync: boolean): Promise
 
 function openDb(dir: string): JournalDb {
   return new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' }) as JournalDb;
+}
+
+function persistedLane(p: { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number }): PersistedLane {
+  return { floor: p.done.floor, ranges: p.done.ranges.map((r) => [r[0], r[1]]), lastAckAt: p.lastAckAt, evicted: p.evicted };
 }
 
 function parseLaneMeta(v: unknown): { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number } {
