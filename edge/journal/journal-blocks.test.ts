@@ -204,6 +204,21 @@ describe('journal blocks on real LevelDB', () => {
     expect(j3.status().undecodable).toBe(0);
   });
 
+  it("believes a damaged block's claimed count only up to the next stored block, which stays readable", async () => {
+    const dir = await tempDir();
+    const good = (seq: number): Uint8Array => packr.pack({ seq, ...itemFor('telemetry', seq) });
+    const torn = encodeBlock([good(1), good(2), good(3)]);
+    Buffer.from(torn.buffer, torn.byteOffset).writeUInt32BE(1000, 1); // the header now claims 1,000 events
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.put(eventKey('telemetry', 1), torn);
+    await db.put(eventKey('telemetry', 4), encodeBlock([good(4), good(5)]));
+    await db.close();
+
+    const j = await openJournal({ dir });
+    expect(j.laneStatus('telemetry')).toMatchObject({ nextSeq: 6, evicted: 3, backlogEvents: 2, lastAckedSeq: 3 });
+    expect(await seqsOf(j.cursor('telemetry', { afterSeq: 0 }))).toEqual([4, 5]);
+  });
+
   it('drops a stored event that does not decode when it is read, counts it as evicted, and keeps the lane moving', async () => {
     const dir = await tempDir();
     const good = (seq: number): Uint8Array => packr.pack({ seq, ...itemFor('telemetry', seq) });

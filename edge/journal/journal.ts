@@ -52,7 +52,7 @@ export interface JournalEvents {
   fault: [error: Error];
   evicted: [lane: Lane, events: number, bytes: number];
   compacted: [durationMs: number];
-  /** A stored event did not decode and was left out of a read (told once per event). */
+  /** A stored event did not decode: dropped and counted as evicted so that its lane keeps moving (told once per event). */
   undecodable: [lane: Lane, seq: number, reason: string];
 }
 
@@ -82,7 +82,7 @@ export interface JournalStatus {
   diskBytes: number;
   queuedEvents: number;
   droppedBestEffort: number;
-  /** Stored events that no longer decode (damaged on disk): left out of reads, logged, and deleted with their range. */
+  /** Stored events (or damaged blocks) that no longer decode: dropped as evictions so that their lanes keep moving. */
   undecodable: number;
   lanes: Record<Lane, JournalLaneStatus>;
 }
@@ -838,6 +838,29 @@ export class Journal extends EventEmitter<JournalEvents> {
       const blocks = new BlockTable();
       let maxSeq = 0;
       let metaChanged = false;
+      const torn: { block: { key: Uint8Array; first: number; span: number; bytes: number } | null } = { block: null };
+      /**
+       * A damaged block's events are lost. Their seqs stay taken and count as evicted, so nothing is lost silently.
+       * Its header's count is believed only up to the next stored key (`limit`): a damaged header must not make a
+       * good block after it look done.
+       */
+      const settleTorn = (limit: number): void => {
+        const t = torn.block;
+        if (!t) return;
+        torn.block = null;
+        const last = Math.min(t.first + t.span - 1, limit);
+        maxSeq = Math.max(maxSeq, last);
+        let lost = 0;
+        for (let seq = t.first; seq <= last; seq++) if (!isDone(meta.done, seq)) lost += 1;
+        if (lost > 0) {
+          meta.done = addRange(meta.done, t.first, last);
+          meta.evicted += lost;
+          metaChanged = true;
+          this.undecodableValue += 1;
+          damaged.push([lane, t.first, `stored block of ${t.bytes} bytes is damaged; it held seqs ${t.first}-${last}, ${lost} of them not yet sent`]);
+        }
+        cleanup.push({ type: 'del', key: t.key });
+      };
       let head: LaneRuntime['head'] = null;
       const it = db.iterator({ ...laneBounds(lane), highWaterMarkBytes: 1024 * 1024, fillCache: false });
       try {
@@ -846,21 +869,10 @@ export class Journal extends EventEmitter<JournalEvents> {
           if (entries.length === 0) break;
           for (const [k, v] of entries) {
             const first = seqOfKey(k);
+            settleTorn(first - 1);
             const events = blockEvents(v);
             if (events === null) {
-              // Damaged: its events are lost. Their seqs stay taken and count as evicted, so nothing is lost silently.
-              const span = blockSpan(v);
-              maxSeq = first + span - 1;
-              let lost = 0;
-              for (let seq = first; seq <= maxSeq; seq++) if (!isDone(meta.done, seq)) lost += 1;
-              if (lost > 0) {
-                meta.done = addRange(meta.done, first, maxSeq);
-                meta.evicted += lost;
-                metaChanged = true;
-                this.undecodableValue += 1;
-                damaged.push([lane, first, `stored block of ${v.length} bytes is damaged; its header claims ${span} events, ${lost} of them not yet sent`]);
-              }
-              cleanup.push({ type: 'del', key: k });
+              torn.block = { key: k, first, span: blockSpan(v), bytes: v.length };
               continue;
             }
             maxSeq = first + events.length - 1;
@@ -877,6 +889,7 @@ export class Journal extends EventEmitter<JournalEvents> {
             else blocks.add(first, events.length);
           }
         }
+        settleTorn(Number.MAX_SAFE_INTEGER);
       } finally {
         await it.close();
       }
@@ -947,7 +960,7 @@ function decodeEvent(encoded: Uint8Array, seq: number): StampedEvent | string {
   return held === seq ? (event as StampedEvent) : `decodes to ${held === undefined ? 'something without a seq' : `seq ${String(held)}`}, stored as seq ${seq}`;
 }
 
-/** An event's receive time; a stored event that does not decode counts as received now (it is still kept and sent). */
+/** An event's receive time; one that does not decode counts as received now (a read will drop it as undecodable). */
 function rtOf(encoded: Uint8Array): EpochMs {
   try {
     const rt = (packr.unpack(encoded) as Partial<StampedEvent> | null)?.rt;
