@@ -16,6 +16,8 @@
 
 export const BLOCK_MARK = 0xc1;
 const HEADER = 5;
+/** A damaged header's claim is capped far above any write batch (journal.maxBatchEvents defaults to 2,000). */
+const MAX_SPAN = 1_000_000;
 
 /** Packs the encoded events of consecutive seqs into one block value. */
 export function encodeBlock(events: readonly Uint8Array[]): Uint8Array {
@@ -67,5 +69,3 @@ export function blockSpan(value: Uint8Array): number {
   return Math.min(Math.max(1, n), MAX_SPAN);
 }
 
-/** Far above any write batch (journal.maxBatchEvents defaults to 2,000). */
-const MAX_SPAN = 1_000_000;

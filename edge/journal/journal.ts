@@ -435,14 +435,9 @@ export class Journal extends EventEmitter<JournalEvents> {
    */
   private dropUndecodable(L: LaneRuntime, seq: number, reason: string): void {
     if (!L.index.has(seq)) return;
-    const { keys, events, bytes } = this.removeLive(L, seq, seq);
-    L.done = addRange(L.done, seq, seq);
-    L.evicted += events;
-    this.enqueue({ t: 'evict', lane: L.lane, lo: seq, hi: seq, keys, events, bytes });
-    this.refreshHead(L);
+    this.evictRange(L, seq, seq);
     this.kick();
     this.undecodableValue += 1;
-    this.emit('evicted', L.lane, events, bytes);
     this.emit('undecodable', L.lane, seq, reason);
   }
 
@@ -594,6 +589,11 @@ export class Journal extends EventEmitter<JournalEvents> {
       freed += b;
       return freed < need;
     });
+    this.evictRange(L, lo, hi);
+  }
+
+  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. */
+  private evictRange(L: LaneRuntime, lo: number, hi: number): void {
     const { keys, events, bytes } = this.removeLive(L, lo, hi);
     L.done = addRange(L.done, lo, hi);
     L.evicted += events;
