@@ -170,13 +170,16 @@ const brokerNodeArgs = (): string[] => (process.env.FLEETSYNC_BENCH_NODE_ARGS ??
 const deployedUnit = (): string => readFileSync(packagePath('deploy', 'edge', 'fleetsync-gateway.service'), 'utf8');
 
 /**
- * The V8 flags the systemd unit gives the gateway on a truck (NODE_OPTIONS in deploy/edge/fleetsync-gateway.service):
- * a small young generation and a heap cap. The bench runs the gateway as deployed.
+ * The V8 flags the systemd unit gives the gateway on a truck (deploy/edge/fleetsync-gateway.service): NODE_OPTIONS
+ * (young generation and heap cap) and the flags on ExecStart before the script (those NODE_OPTIONS refuses). The
+ * bench runs the gateway as deployed.
  */
 export function deployedNodeOptions(): string[] {
-  const m = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(deployedUnit());
-  if (!m) throw new Error('deploy/edge/fleetsync-gateway.service sets no NODE_OPTIONS');
-  return m[1]!.split(/\s+/).filter(Boolean);
+  const unit = deployedUnit();
+  const env = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(unit);
+  const exec = /^ExecStart=\S+\/node((?:\s+--\S+)*)\s+\S+\/cli\/fleetsync\.js\s/m.exec(unit);
+  if (!env || !exec) throw new Error('deploy/edge/fleetsync-gateway.service: no NODE_OPTIONS, or an ExecStart that is not node <flags> .../cli/fleetsync.js');
+  return [...env[1]!.split(/\s+/), ...exec[1]!.split(/\s+/)].filter(Boolean);
 }
 
 /** The unit's Nice= (deploy/edge/fleetsync-gateway.service), 0 when it sets none. */

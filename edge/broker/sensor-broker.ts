@@ -13,6 +13,8 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
 import type { GatewaySettings } from '../settings.ts';
 import { canPublish, canSubscribe, reachesSubscribers, type Decision, type Principal } from './acl.ts';
+import { deliverPromptly } from './prompt-delivery.ts';
+import { alertsFilter } from '../../shared/sensor-protocol/topics.ts';
 import { verifyPassword } from './password.ts';
 
 /** Called once per publish: `null` when the message is durable (only then is PUBACK sent), or why it was not stored. */
@@ -80,8 +82,15 @@ export async function startSensorBroker(
     done(authError(code, reason), false);
   };
 
+  const alertPrefix = alertsFilter(settings.vehicle).slice(0, -1); // 'fleet/{vehicle}/alerts/'
+  const isAlert = (topic: string): boolean => topic.startsWith(alertPrefix);
   const aedes = await Aedes.createBroker({
     connectTimeout: 10_000,
+    // Before anything else of the connection, so that it holds for every subscription the client makes.
+    preConnect: (client, _packet, callback) => {
+      deliverPromptly(client, isAlert);
+      callback(null, true);
+    },
     authenticate: (client, username, password, done) => {
       const wait = loginFailures.retryAfterS(addressOf(client));
       if (wait > 0) {
