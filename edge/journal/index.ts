@@ -45,6 +45,8 @@
  * event, dropped and counted as evicted so that its lane keeps moving).
  * Also: j.flushed() (everything queued so far is written), j.measureDisk(), j.committedSeq(lane), j.lastAckedSeq(lane).
  * Shutdown: await j.close() writes what is queued, then closes.
+ * Format: open marks the folder with JOURNAL_FORMAT (a FORMAT file, format-marker.ts) and refuses one a newer
+ *   release wrote (JournalFormatError), before opening LevelDB.
  *
  * Not provided: downsampling of old telemetry (eviction deletes whole events), a summary kind is not in the contracts.
  */
@@ -53,6 +55,7 @@ export type { AppendDone, JournalItem, JournalDb, JournalEvents, JournalLaneStat
 export { LaneCursor } from './cursor.ts';
 export type { ReadChunk, ReadLimits } from './cursor.ts';
 export { JournalBusyError, JournalFullError, JournalUnavailableError, JournalWriteError } from './errors.ts';
+export { JOURNAL_FORMAT, JournalFormatError } from './format-marker.ts';
 export { JournalSettingsSchema } from './settings.ts';
 export type { JournalSettings, JournalSettingsInput } from './settings.ts';
 export { EVICTION_ORDER, LANE_PRIORITY, planEviction } from './eviction-policy.ts';

@@ -25,6 +25,7 @@ import { LANES } from '../../shared/contracts/types.ts';
 import { validateSettings } from '../../shared/settings/load-settings.ts';
 import { planEviction, type LaneUsage } from './eviction-policy.ts';
 import { JournalBusyError, JournalFullError, JournalUnavailableError, JournalWriteError } from './errors.ts';
+import { assertReadableFormat, markFormat, readFormatFile } from './format-marker.ts';
 import { EVENT_KEY_BYTES, META_BOOT, META_EPOCH, eventKey, laneBounds, laneMetaKey, seqOfKey } from './keys.ts';
 import { LaneIndex } from './lane-index.ts';
 import { BlockTable } from './block-table.ts';
@@ -191,13 +192,18 @@ export class Journal extends EventEmitter<JournalEvents> {
 
   /**
    * Opens (creating if needed) the journal folder, restores lane seqs, acks and counters, and scans the lanes to
-   * rebuild the byte accounting. Throws SettingsError for bad settings, or LevelDB's error if the folder cannot be opened.
+   * rebuild the byte accounting, and marks the folder with this code's format (format-marker.ts). Throws
+   * SettingsError for bad settings, JournalFormatError (before anything is opened or written) when a newer release
+   * wrote the folder, or LevelDB's error if the folder cannot be opened.
    */
   static async open(input: JournalSettingsInput, opts: { testHooks?: JournalTestHooks } = {}): Promise<Journal> {
     const settings = validateSettings(JournalSettingsSchema, input, 'journal');
+    const format = await readFormatFile(settings.dir);
+    assertReadableFormat(settings.dir, format);
     const db = openDb(settings.dir);
     await db.open();
     try {
+      await markFormat(settings.dir, format);
       const epochRaw = await db.get(META_EPOCH);
       const epoch = epochRaw ? Buffer.from(epochRaw).toString('utf8') : randomBytes(8).toString('hex');
       const bootRaw = await db.get(META_BOOT);
