@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import { Journal, JOURNAL_FORMAT, JournalFormatError } from './index.ts';
@@ -117,5 +117,10 @@ describe('journal format marker', () => {
     const j = await openJournal(dir);
     expect(j.laneStatus('telemetry')).toMatchObject({ backlogEvents: 3, nextSeq: 4 });
     expect(await marker(dir)).toBe(MARK);
+  });
+
+  it('package.json declares the journal format this code reads (fleetsync.journalFormat, for the release scripts)', async () => {
+    const pkg = JSON.parse(await readFile(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { fleetsync?: { journalFormat?: unknown } };
+    expect(pkg.fleetsync?.journalFormat).toBe(JOURNAL_FORMAT);
   });
 });
