@@ -14,7 +14,8 @@
 #
 # An upgrade stops the gateway, switches /opt/fleetsync/current to the new release and starts it; the journal in
 # /var/lib/fleetsync is left as it is, so nothing unsent is lost. If the new release does not come up, the previous
-# one is switched back and started. deploy/edge/rollback.sh goes back by hand.
+# one is switched back and started (with a warning when it cannot read the journal's format). deploy/edge/rollback.sh
+# goes back by hand.
 set -euo pipefail
 # shellcheck source=deploy/edge/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --node) NODE_BIN=${2:?--node needs a path}; shift 2 ;;
     --no-start) START=0; shift ;;
     --reinstall) REINSTALL=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -218,6 +219,12 @@ if [ -n "$CURRENT" ] && [ "$CURRENT" != "releases/$VERSION" ]; then
   switch_link "releases/$VERSION" previous
   install_unit_from "$OPT/$CURRENT"
   sysctl start "$UNIT" || true
+  # Going back beats a gateway that does not stay up, even when the older release cannot send all of the journal.
+  if ! journal_readable_by "$NODE_BIN" "$OPT/$CURRENT"; then
+    say "warning: $JOURNAL_DIR is in journal format $JOURNAL_FMT and $CURRENT reads formats up to $READS_FMT: it stores
+  and alerts, but its uplink stops at the first event it cannot read (nothing is deleted). Fix what kept $VERSION from
+  staying up and install it again: it reads the whole journal."
+  fi
   die "upgrade to $VERSION failed and was rolled back; see: journalctl -u $UNIT -b"
 fi
 die "$UNIT did not stay up; see: journalctl -u $UNIT -b"

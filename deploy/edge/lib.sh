@@ -60,3 +60,31 @@ start_and_settle() {
   after=$("$SYSTEMCTL" show -p NRestarts --value "$UNIT" 2>/dev/null || echo 0)
   [ "$before" = "$after" ]
 }
+
+# --- journal format ------------------------------------------------------------------------------------------
+# The journal says its on-disk format in <dataDir>/journal/FORMAT (edge/journal/format-marker.ts; no file: 1) and a
+# release says which formats it reads in package.json's fleetsync.journalFormat (missing: 1). An older release
+# cannot read what a newer one wrote: its uplink stops at the first event it cannot read.
+
+# The journal folder: dataDir from gateway.json (relative to the unit's WorkingDirectory), default /var/lib/fleetsync.
+journal_dir() { # node
+  local d
+  d=$(FS_CONF=$ETC/gateway.json "$1" -e '
+    let d;
+    try { d = JSON.parse(require("node:fs").readFileSync(process.env.FS_CONF, "utf8")).dataDir; } catch {}
+    process.stdout.write(require("node:path").resolve("/var/lib/fleetsync", typeof d === "string" && d ? d : "."));
+  ' 2>/dev/null) || d=/var/lib/fleetsync
+  printf '%s/journal\n' "$ROOT$d"
+}
+
+# Returns 0 when the release in $2 reads the journal. Sets JOURNAL_DIR, JOURNAL_FMT (the journal's format) and
+# READS_FMT (the newest format the release reads); a value that cannot be read counts as "cannot read".
+journal_readable_by() { # node release-dir
+  JOURNAL_DIR=$(journal_dir "$1")
+  JOURNAL_FMT=1 READS_FMT=1
+  if [ -e "$JOURNAL_DIR/FORMAT" ]; then JOURNAL_FMT=$(head -n 1 "$JOURNAL_DIR/FORMAT" 2>/dev/null | tr -d '[:space:]'); fi
+  case $JOURNAL_FMT in 1) return 0 ;; ''|*[!0-9]*) JOURNAL_FMT="'${JOURNAL_FMT}' (unreadable)"; return 1 ;; esac
+  READS_FMT=$(FS_PKG=$2/package.json "$1" -p 'require(process.env.FS_PKG).fleetsync?.journalFormat ?? 1' 2>/dev/null) || READS_FMT=''
+  case $READS_FMT in ''|*[!0-9]*) READS_FMT="unknown (cannot read $2/package.json)"; return 1 ;; esac
+  [ "$JOURNAL_FMT" -le "$READS_FMT" ]
+}

@@ -38,6 +38,14 @@ function makeReleaseIn(version: string): string {
   return dir;
 }
 
+/** A release from before the journal format was declared: its package.json has no fleetsync.journalFormat. */
+function makeFormat1Release(version: string): string {
+  const dir = makeReleaseIn(version);
+  const { fleetsync: _, ...pkg } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  return dir;
+}
+
 interface Run {
   status: number | null;
   out: string;
@@ -55,6 +63,9 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
 }
 
 const link = (name: string): string => readlinkSync(join(root, 'opt/fleetsync', name));
+const rollback = (args: string[] = []): Run => run(join(root, 'opt/fleetsync/current/deploy/edge/rollback.sh'), args);
+/** What a format-2 gateway writes when it opens the journal (the fake systemctl runs no gateway). */
+const markJournal = (text: string): void => writeFileSync(join(root, 'var/lib/fleetsync/journal/FORMAT'), text);
 const config = (): { gatewayId: string; vehicle: string; uplink: { connectionString?: string } } =>
   JSON.parse(readFileSync(join(root, 'etc/fleetsync/gateway.json'), 'utf8'));
 
@@ -167,6 +178,65 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/Node\.js 18\.20\.4; Node\.js >= 20\.19\.0 is required/);
     expect(link('current')).toBe('releases/1.1.0');
+  });
+
+  let format1Src = '';
+  it('rollback.sh refuses to go back to a release that cannot read the journal, switches nothing, and goes with --force', () => {
+    format1Src = makeFormat1Release('0.9.0');
+    expect(run(join(format1Src, 'deploy/edge/install.sh'), []).status).toBe(0);
+    const up = run(join(makeRelease('1.5.0'), 'deploy/edge/install.sh'), []);
+    expect(up.status, up.out).toBe(0);
+    markJournal('2\n');
+
+    const r = rollback();
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/var\/lib\/fleetsync\/journal is in journal format 2 \(written by releases\/1\.5\.0\) and releases\/0\.9\.0 reads formats up to 1/);
+    expect(r.out).toMatch(/nothing was switched/);
+    expect(r.out).toMatch(/flush direct method/);
+    expect(r.out).toMatch(/fleetsync_gateway_journal_events/);
+    expect(r.out).toMatch(/rollback\.sh --force/);
+    expect(link('current')).toBe('releases/1.5.0');
+    expect(link('previous')).toBe('releases/0.9.0');
+    expect(r.calls).toEqual([]);
+
+    const forced = rollback(['--force']);
+    expect(forced.status, forced.out).toBe(0);
+    expect(forced.out).toMatch(/warning \(--force\): .*journal format 2/);
+    expect(link('current')).toBe('releases/0.9.0');
+    expect(link('previous')).toBe('releases/1.5.0');
+  });
+
+  it('rollback.sh goes back without --force to a release that reads the journal format', () => {
+    const r = rollback();
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).not.toMatch(/warning/);
+    expect(link('current')).toBe('releases/1.5.0');
+    expect(link('previous')).toBe('releases/0.9.0');
+  });
+
+  it("install.sh's automatic rollback does not warn when the release it goes back to reads the journal", () => {
+    const r = run(join(makeRelease('1.6.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/1.6.0' });
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/upgrade to 1\.6\.0 failed and was rolled back/);
+    expect(link('current')).toBe('releases/1.5.0');
+    expect(r.out).not.toMatch(/journal format/);
+  });
+
+  it("install.sh's automatic rollback still switches back to a release that cannot read the journal, with a warning", () => {
+    const back = run(join(format1Src, 'deploy/edge/install.sh'), ['--reinstall']);
+    expect(back.status, back.out).toBe(0);
+    expect(link('current')).toBe('releases/0.9.0');
+    markJournal('2\n');
+
+    const r = run(join(makeRelease('1.7.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/1.7.0' });
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/upgrade to 1\.7\.0 failed and was rolled back/);
+    expect(link('current')).toBe('releases/0.9.0');
+    expect(link('previous')).toBe('releases/1.7.0');
+    expect(r.calls.at(-1)).toBe('start fleetsync-gateway.service');
+    expect(r.out).toMatch(/warning: .*journal is in journal format 2 and releases\/0\.9\.0 reads formats up to 1/);
+    expect(r.out).toMatch(/uplink stops at the first event it cannot read/);
+    expect(r.out).toMatch(/install it again: it reads the whole journal/);
   });
 });
 
