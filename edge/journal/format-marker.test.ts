@@ -1,34 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
-import { Journal, JOURNAL_FORMAT, JournalFormatError } from './index.ts';
+import { JOURNAL_FORMAT, JournalFormatError } from './index.ts';
 import { eventKey } from './keys.ts';
 import { itemFor } from './test-items.ts';
+import { useJournalFixture } from './test-journals.ts';
+
+const { tempDir, openJournal, close } = useJournalFixture('fleetsync-format-');
 
 // The FORMAT file in the journal folder (format-marker.ts), with real LevelDB folders on disk.
 
-const dirs: string[] = [];
-const open: Journal[] = [];
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'fleetsync-format-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openJournal(dir: string): Promise<Journal> {
-  const j = await Journal.open({ dir });
-  open.push(j);
-  return j;
-}
-
-async function close(j: Journal): Promise<void> {
-  await j.close();
-  open.splice(open.indexOf(j), 1);
-}
 
 const marker = (dir: string): Promise<string> => readFile(join(dir, 'FORMAT'), 'utf8');
 const MARK = `${JOURNAL_FORMAT}\n`;
@@ -44,15 +27,10 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-afterEach(async () => {
-  for (const j of open.splice(0)) await j.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
 describe('journal format marker', () => {
   it('writes FORMAT with this format on the first open of a new folder, and no temp file is left', async () => {
     const dir = join(await tempDir(), 'journal');
-    const j = await openJournal(dir);
+    const j = await openJournal({ dir });
     expect(await marker(dir)).toBe(MARK);
     expect((await readdir(dir)).filter((n) => n.startsWith('FORMAT'))).toEqual(['FORMAT']);
     await j.append('telemetry', itemFor('telemetry', 1));
@@ -61,10 +39,10 @@ describe('journal format marker', () => {
 
   it('does not rewrite a FORMAT that already says this format', async () => {
     const dir = await tempDir();
-    await close(await openJournal(dir));
+    await close(await openJournal({ dir }));
     const before = await stat(join(dir, 'FORMAT'));
     await new Promise((r) => setTimeout(r, 20));
-    await close(await openJournal(dir));
+    await close(await openJournal({ dir }));
     const after = await stat(join(dir, 'FORMAT'));
     expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs });
     expect(await marker(dir)).toBe(MARK);
@@ -74,24 +52,21 @@ describe('journal format marker', () => {
     const dir = await tempDir();
     for (const text of [`${JOURNAL_FORMAT - 1}\n`, 'garbage', '']) {
       await writeFile(join(dir, 'FORMAT'), text);
-      await close(await openJournal(dir));
+      await close(await openJournal({ dir }));
       expect(await marker(dir)).toBe(MARK);
     }
   });
 
   it('refuses a folder a newer release wrote, naming the folder and both formats, and leaves the folder untouched', async () => {
     const dir = await tempDir();
-    const j = await openJournal(dir);
+    const j = await openJournal({ dir });
     await j.append('alerts', itemFor('alerts', 1));
     await close(j);
     await writeFile(join(dir, 'FORMAT'), `${JOURNAL_FORMAT + 1}\n`);
     const before = await snapshot(dir);
 
-    const err = await Journal.open({ dir }).then(
-      (j2) => {
-        open.push(j2);
-        return null;
-      },
+    const err = await openJournal({ dir }).then(
+      () => null,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(JournalFormatError);
@@ -102,7 +77,7 @@ describe('journal format marker', () => {
 
     // Only the marker kept it closed: the data is all there for a release that reads it.
     await writeFile(join(dir, 'FORMAT'), MARK);
-    const j3 = await openJournal(dir);
+    const j3 = await openJournal({ dir });
     expect(j3.laneStatus('alerts')).toMatchObject({ backlogEvents: 1, nextSeq: 2 });
   });
 
@@ -114,7 +89,7 @@ describe('journal format marker', () => {
     await db.close();
     expect(await readdir(dir)).not.toContain('FORMAT');
 
-    const j = await openJournal(dir);
+    const j = await openJournal({ dir });
     expect(j.laneStatus('telemetry')).toMatchObject({ backlogEvents: 3, nextSeq: 4 });
     expect(await marker(dir)).toBe(MARK);
   });

@@ -1,38 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import type { StampedEvent } from '../../shared/contracts/types.ts';
-import { Journal, type JournalSettingsInput, type LaneCursor } from './index.ts';
+import { Journal, type LaneCursor } from './index.ts';
 import { eventKey, laneBounds, seqOfKey } from './keys.ts';
 import { BLOCK_MARK, encodeBlock } from './block-format.ts';
 import { itemFor } from './test-items.ts';
+import { useJournalFixture } from './test-journals.ts';
+
+const { tempDir, openJournal, close } = useJournalFixture('fleetsync-blocks-');
 
 // Block storage (block-format.ts): a lane's appends in one write batch share one LevelDB value. These tests look at
 // the raw keys on disk as well as at what the journal reads back.
 
-const dirs: string[] = [];
-const open: Journal[] = [];
 const packr = new Packr({ useRecords: false });
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'fleetsync-blocks-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openJournal(s: JournalSettingsInput): Promise<Journal> {
-  const j = await Journal.open(s);
-  open.push(j);
-  return j;
-}
-
-async function close(j: Journal): Promise<void> {
-  await j.close();
-  open.splice(open.indexOf(j), 1);
-}
 
 async function seqsOf(c: LaneCursor): Promise<number[]> {
   const out: number[] = [];
@@ -61,11 +42,6 @@ const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo
 async function burst(j: Journal, n: number, from = 0): Promise<number[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => j.append('telemetry', itemFor('telemetry', from + i))));
 }
-
-afterEach(async () => {
-  for (const j of open.splice(0)) await j.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
 
 describe('journal blocks on real LevelDB', () => {
   it("stores a burst of appends as a few block values and reads every event back, with its own seq and body", async () => {

@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import { SettingsError } from '../../shared/settings/load-settings.ts';
-import { Journal, JournalFullError, JournalUnavailableError, JournalWriteError, type JournalSettingsInput, type LaneCursor } from './index.ts';
+import { Journal, JournalFullError, JournalUnavailableError, JournalWriteError, type LaneCursor } from './index.ts';
 import { laneMetaKey } from './keys.ts';
 import { itemFor } from './test-items.ts';
+import { useJournalFixture } from './test-journals.ts';
 
-const dirs: string[] = [];
-const open: Journal[] = [];
+const { tempDir, openJournal } = useJournalFixture('fleetsync-journal-');
 
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'fleetsync-journal-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openJournal(s: JournalSettingsInput, hooks?: Parameters<typeof Journal.open>[1]): Promise<Journal> {
-  const j = await Journal.open(s, hooks);
-  open.push(j);
-  return j;
-}
 
 async function readAll(c: LaneCursor, limits = {}): Promise<StampedEvent[]> {
   const out: StampedEvent[] = [];
@@ -33,11 +19,6 @@ async function readAll(c: LaneCursor, limits = {}): Promise<StampedEvent[]> {
     out.push(...chunk.events);
   }
 }
-
-afterEach(async () => {
-  for (const j of open.splice(0)) await j.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
 
 describe('journal on real LevelDB', () => {
   it('resolves concurrent appends in call order with gap-free seqs per lane, durable across reopen', async () => {
