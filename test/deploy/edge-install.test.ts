@@ -63,6 +63,15 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
 }
 
 const link = (name: string): string => readlinkSync(join(root, 'opt/fleetsync', name));
+
+/** Installs `version`, which does not stay up; the script must fail and have switched back to `back`. */
+function failedUpgrade(version: string, back: string): Run {
+  const r = run(join(makeRelease(version), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: `releases/${version}` });
+  expect(r.status).not.toBe(0);
+  expect(r.out).toContain(`upgrade to ${version} failed and was rolled back`);
+  expect(link('current')).toBe(`releases/${back}`);
+  return r;
+}
 const rollback = (args: string[] = []): Run => run(join(root, 'opt/fleetsync/current/deploy/edge/rollback.sh'), args);
 /** What a format-2 gateway writes when it opens the journal (the fake systemctl runs no gateway). */
 const markJournal = (text: string): void => writeFileSync(join(root, 'var/lib/fleetsync/journal/FORMAT'), text);
@@ -136,10 +145,7 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
   });
 
   it('switches back to the running release when the new one does not start', () => {
-    const r = run(join(makeRelease('1.2.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/1.2.0' });
-    expect(r.status).not.toBe(0);
-    expect(r.out).toMatch(/upgrade to 1\.2\.0 failed and was rolled back/);
-    expect(link('current')).toBe('releases/1.1.0');
+    const r = failedUpgrade('1.2.0', '1.1.0');
     expect(link('previous')).toBe('releases/1.2.0');
     expect(r.calls.at(-1)).toBe('start fleetsync-gateway.service');
   });
@@ -215,10 +221,7 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
   });
 
   it("install.sh's automatic rollback does not warn when the release it goes back to reads the journal", () => {
-    const r = run(join(makeRelease('1.6.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/1.6.0' });
-    expect(r.status).not.toBe(0);
-    expect(r.out).toMatch(/upgrade to 1\.6\.0 failed and was rolled back/);
-    expect(link('current')).toBe('releases/1.5.0');
+    const r = failedUpgrade('1.6.0', '1.5.0');
     expect(r.out).not.toMatch(/journal format/);
   });
 
@@ -228,10 +231,7 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
     expect(link('current')).toBe('releases/0.9.0');
     markJournal('2\n');
 
-    const r = run(join(makeRelease('1.7.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/1.7.0' });
-    expect(r.status).not.toBe(0);
-    expect(r.out).toMatch(/upgrade to 1\.7\.0 failed and was rolled back/);
-    expect(link('current')).toBe('releases/0.9.0');
+    const r = failedUpgrade('1.7.0', '0.9.0');
     expect(link('previous')).toBe('releases/1.7.0');
     expect(r.calls.at(-1)).toBe('start fleetsync-gateway.service');
     expect(r.out).toMatch(/warning: .*journal is in journal format 2 and releases\/0\.9\.0 reads formats up to 1/);
