@@ -12,6 +12,7 @@ import type {
   PositionV2,
   ReadingV1,
   ReadingV2,
+  RollupV2,
 } from './types.ts';
 
 /** 2024-05-01T08:00:00Z */
@@ -137,6 +138,25 @@ export const exampleGatewayStatusV2 = (): GatewayStatusV2 => ({
   },
   rejects: 3,
   diskBytes: 52_428_800,
+});
+
+/** Coolant temperature over one minute, folded from 600 readings at 10 Hz (two of them of bad quality). */
+export const exampleRollupV2 = (): RollupV2 => ({
+  v: 2,
+  vehicle: 'truck-042',
+  sensor: 'ecu-1',
+  signal: 'coolant_temp',
+  unit: 'C',
+  sensorTime: EXAMPLE_TIME - (EXAMPLE_TIME % 60_000),
+  windowMs: 60_000,
+  count: 598,
+  min: 88.5,
+  max: 91.25,
+  mean: 89.7,
+  first: EXAMPLE_TIME - (EXAMPLE_TIME % 60_000),
+  last: EXAMPLE_TIME - (EXAMPLE_TIME % 60_000) + 59_900,
+  bad: 2,
+  spn: 110,
 });
 
 /** Every example, tagged with its contract kind and version. */

@@ -19,6 +19,7 @@ import type {
   PositionV2,
   ReadingV1,
   ReadingV2,
+  RollupV2,
 } from './types.ts';
 
 /** Identifiers (vehicle, sensor, gateway, alert, rule, signal, boot): 1..64 of [A-Za-z0-9._:-]. */
@@ -60,6 +61,10 @@ export const QualitySchema = Type.Union([Type.Literal('good'), Type.Literal('sus
 // Empty is allowed: booleans, enumerations and counts have no unit.
 const Unit = Type.String({ maxLength: MAX_UNIT, description: `a unit string of at most ${MAX_UNIT} characters` });
 
+const Spn = Type.Optional(
+  Type.Integer({ minimum: 0, maximum: MAX_SPN, description: `a J1939 SPN, an integer in [0, ${MAX_SPN}]` }),
+);
+
 const readingCommon = {
   vehicle: Id,
   sensor: Id,
@@ -71,9 +76,7 @@ const readingV2Props = {
   ...readingCommon,
   sensorTime: Epoch,
   quality: QualitySchema,
-  spn: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: MAX_SPN, description: `a J1939 SPN, an integer in [0, ${MAX_SPN}]` }),
-  ),
+  spn: Spn,
 };
 
 const positionCommon = {
@@ -142,6 +145,7 @@ export const LaneStatusSchema = Type.Object(
     lastAckedSeq: Count,
     lastAckAt: Type.Union([Epoch, Type.Null()], { description: 'an epoch-milliseconds time or null' }),
     evicted: Count,
+    downsampled: Type.Optional(Count),
   },
   { description: 'a lane status object' },
 );
@@ -187,6 +191,28 @@ export const AlertV2Schema = Type.Object({ v: V2, ...alertV2Props }, object);
 export const GatewayStatusV1Schema = Type.Object({ v: V1, ...statusCommon, ts: Epoch }, object);
 export const GatewayStatusV2Schema = Type.Object({ v: V2, ...statusV2Props }, object);
 
+/** Rollups were born in the v2 generation: there is no v1. */
+export const RollupV2Schema = Type.Object(
+  {
+    v: V2,
+    vehicle: Id,
+    sensor: Id,
+    signal: Id,
+    unit: Unit,
+    sensorTime: Epoch,
+    windowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'an integer window of 1 s to 1 day in ms' }),
+    count: Count,
+    min: NumberOrNull,
+    max: NumberOrNull,
+    mean: NumberOrNull,
+    first: Epoch,
+    last: Epoch,
+    bad: Count,
+    spn: Spn,
+  },
+  object,
+);
+
 /**
  * The v1 schemas as found on the wire: old firmware never sent `v`, so it is optional there.
  * The validator checks against these and then sets `v: 1`.
@@ -210,4 +236,5 @@ export type SchemaDriftCheck = [
   Expect<Equal<Static<typeof GatewayStatusV1Schema>, GatewayStatusV1>>,
   Expect<Equal<Static<typeof GatewayStatusV2Schema>, GatewayStatusV2>>,
   Expect<Equal<Static<typeof LaneStatusSchema>, LaneStatus>>,
+  Expect<Equal<Static<typeof RollupV2Schema>, RollupV2>>,
 ];

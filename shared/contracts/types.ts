@@ -108,6 +108,8 @@ export interface LaneStatus {
   lastAckedSeq: number;
   lastAckAt: EpochMs | null;
   evicted: number;
+  /** Of `evicted`, how many were telemetry folded into rollups or thinned positions rather than lost outright. */
+  downsampled?: number;
 }
 
 export interface GatewayStatusV1 {
@@ -127,6 +129,34 @@ export interface GatewayStatusV2 extends Omit<GatewayStatusV1, 'v' | 'ts'> {
   lanes: Partial<Record<Lane, LaneStatus>>;
   rejects: number;
   diskBytes: number;
+}
+
+/**
+ * One signal of one sensor over one time window, folded by a gateway whose journal was running short of room
+ * (edge/journal/rollup.ts): what the readings it replaced said, in a few numbers. Numeric readings count as
+ * themselves, booleans as 0 and 1 (the mean is then the share of time-samples that were true).
+ */
+export interface RollupV2 {
+  v: 2;
+  vehicle: string;
+  sensor: string;
+  signal: string;
+  unit: string;
+  /** Start of the window, by sensor time: a multiple of windowMs. */
+  sensorTime: EpochMs;
+  windowMs: number;
+  /** Readings of good or suspect quality, the ones min, max and mean describe. */
+  count: number;
+  /** null when every reading folded was of bad quality. */
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  /** Sensor times of the first and last reading folded, whatever their quality. */
+  first: EpochMs;
+  last: EpochMs;
+  /** Readings of bad quality folded: counted, left out of min, max and mean. */
+  bad: number;
+  spn?: number;
 }
 
 export type ContractKind = 'reading' | 'position' | 'alert' | 'status';
@@ -150,6 +180,7 @@ export type StampedEvent =
   | { seq: number; rt: EpochMs; kind: 'position'; body: PositionV1 | PositionV2 }
   | { seq: number; rt: EpochMs; kind: 'alert'; body: AlertV2 }
   | { seq: number; rt: EpochMs; kind: 'status'; body: GatewayStatusV2 }
-  | { seq: number; rt: EpochMs; kind: 'reject'; body: RejectRecord };
+  | { seq: number; rt: EpochMs; kind: 'reject'; body: RejectRecord }
+  | { seq: number; rt: EpochMs; kind: 'rollup'; body: RollupV2 };
 
 export type EventKind = StampedEvent['kind'];

@@ -26,6 +26,7 @@ import {
   PositionV2Schema,
   ReadingV1WireSchema,
   ReadingV2Schema,
+  RollupV2Schema,
 } from './schemas.ts';
 import type {
   AlertV1,
@@ -37,6 +38,7 @@ import type {
   PositionV2,
   ReadingV1,
   ReadingV2,
+  RollupV2,
 } from './types.ts';
 
 /**
@@ -45,13 +47,13 @@ import type {
  */
 export class ContractError extends Error {
   /** Which contract was being validated. */
-  readonly kind: ContractKind;
+  readonly kind: ContractKind | 'rollup';
   /** JSON pointer to the offending field, "/" for the value as a whole. */
   readonly field: string;
   /** What the field must be and what it was, for humans. */
   readonly reason: string;
 
-  constructor(kind: ContractKind, field: string, reason: string) {
+  constructor(kind: ContractKind | 'rollup', field: string, reason: string) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(`${kind} ${field}: ${reason}`);
@@ -129,19 +131,24 @@ function explain(error: ValueError, input: object): { field: string; reason: str
 
 type Validator<T> = (input: unknown) => ValidationResult<T>;
 
-function compile<V1, V2>(kind: ContractKind, v1Wire: TSchema, v2: TSchema): Validator<V1 | V2> {
-  const checkV1: TypeCheck<TSchema> = TypeCompiler.Compile(v1Wire);
-  const checkV2: TypeCheck<TSchema> = TypeCompiler.Compile(v2);
-  const fail = (field: string, reason: string): ValidationResult<V1 | V2> => ({
+function failures<T>(kind: ContractKind | 'rollup') {
+  const fail = (field: string, reason: string): ValidationResult<T> => ({
     ok: false,
     error: new ContractError(kind, field, reason),
   });
-  const failWith = (check: TypeCheck<TSchema>, input: object): ValidationResult<V1 | V2> => {
+  const failWith = (check: TypeCheck<TSchema>, input: object): ValidationResult<T> => {
     const first = check.Errors(input).First();
     if (first === undefined) return fail('/', 'is invalid');
     const { field, reason } = explain(first, input);
     return fail(field, reason);
   };
+  return { fail, failWith };
+}
+
+function compile<V1, V2>(kind: ContractKind, v1Wire: TSchema, v2: TSchema): Validator<V1 | V2> {
+  const checkV1: TypeCheck<TSchema> = TypeCompiler.Compile(v1Wire);
+  const checkV2: TypeCheck<TSchema> = TypeCompiler.Compile(v2);
+  const { fail, failWith } = failures<V1 | V2>(kind);
   return (input) => {
     try {
       if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input))
@@ -182,6 +189,29 @@ export const validateGatewayStatus: Validator<GatewayStatusV1 | GatewayStatusV2>
   GatewayStatusV1,
   GatewayStatusV2
 >('status', GatewayStatusV1WireSchema, GatewayStatusV2Schema);
+
+const checkRollup: TypeCheck<TSchema> = TypeCompiler.Compile(RollupV2Schema);
+const rollupFailures = failures<RollupV2>('rollup');
+
+/** A gateway's rollup (v 2 only), plus what the schema cannot say: min <= mean <= max, and first <= last. */
+export function validateRollup(input: unknown): ValidationResult<RollupV2> {
+  const { fail, failWith } = rollupFailures;
+  try {
+    if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input))
+      return fail('/', `must be an object, got ${showValue(input)}`);
+    if (!checkRollup.Check(input)) return failWith(checkRollup, input);
+    const r = input as RollupV2;
+    if (r.last < r.first) return fail('/last', `must not be before first (${r.first}), got ${r.last}`);
+    const figures = [r.min, r.mean, r.max];
+    if (r.count === 0 ? figures.some((f) => f !== null) : figures.some((f) => f === null))
+      return fail('/mean', `min, mean and max must be numbers exactly when count > 0 (count ${r.count})`);
+    if (r.min !== null && r.max !== null && r.mean !== null && !(r.min <= r.mean && r.mean <= r.max))
+      return fail('/mean', `must lie between min (${r.min}) and max (${r.max}), got ${r.mean}`);
+    return { ok: true, value: r };
+  } catch (e) {
+    return fail('/', `could not be read (${describeThrown(e)})`);
+  }
+}
 
 const byKind: { [K in ContractKind]: Validator<ContractByKind[K]> } = {
   reading: validateReading,

@@ -8,7 +8,7 @@ import { MAX_BODY_DEPTH } from './constants.ts';
 import { WireError } from './errors.ts';
 import { isSeq } from './envelope.ts';
 
-const KINDS: ReadonlySet<string> = new Set<EventKind>(['reading', 'position', 'alert', 'status', 'reject']);
+const KINDS: ReadonlySet<string> = new Set<EventKind>(['reading', 'position', 'alert', 'status', 'reject', 'rollup']);
 const EVENT_KEYS = 4;
 
 const isPlainObject = (v: object): boolean => {
@@ -51,7 +51,7 @@ const asUint8Array = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteO
 
 /**
  * Checks one event: a plain object with exactly seq, rt, kind and body; seq a non-negative safe integer above
- * `previousSeq`; rt a finite number; kind one of the five; body a plain object of plain data. Returns its seq.
+ * `previousSeq`; rt a finite number; kind one of the six; body a plain object of plain data. Returns its seq.
  * Throws WireError('types') naming the event index. `fix` is for the decoder (see flaw).
  */
 export function checkEvent(e: unknown, i: number, previousSeq: number, fix = false): number {

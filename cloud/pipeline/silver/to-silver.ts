@@ -379,7 +379,7 @@ export class SilverBuilder {
         return s.sensorTime;
       }
       default:
-        // The wire decoder admits only the five kinds; this keeps an unknown one from vanishing silently.
+        // The wire decoder admits only the six kinds; this keeps an unknown one from vanishing silently.
         return this.invalid(b, stream, key, 'unknown', `unknown event kind`, e);
     }
   }
