@@ -77,6 +77,8 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
   const remotePath = join(settings.dataDir, 'remote-config.json');
   const journal = await Journal.open({ ...settings.journal, dir: join(settings.dataDir, 'journal') });
   journal.on('fault', (err: Error) => log.error({ err: err.message }, 'journal write failed; reopening'));
+  // Info, not warn: this is the journal keeping what it can while the uplink is away; evictions are the loss.
+  journal.on('downsampled', (lane, events, written) => log.info({ lane, events, written }, 'old telemetry folded into rollups to make room'));
 
   let localRules = loadLocalRules(settings);
   const persisted = loadPersistedRemote(remotePath, log);

@@ -70,6 +70,10 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
     collect() { for (const lane of LANES) this.set({ lane }, src.laneStats()[lane]?.evicted ?? 0); },
   });
   new Gauge({
+    name: 'fleetsync_gateway_downsampled', help: 'Of the evictions, telemetry folded into rollups or thinned positions instead of lost (persisted)', labelNames: ['lane'], registers: [registry],
+    collect() { for (const lane of LANES) this.set({ lane }, src.laneStats()[lane]?.downsampled ?? 0); },
+  });
+  new Gauge({
     name: 'fleetsync_gateway_uplink_state', help: '1 for the uplink state the gateway is in', labelNames: ['state'], registers: [registry],
     collect() { const cur = src.uplinkState(); for (const s of UPLINK_STATES) this.set({ state: s }, s === cur ? 1 : 0); },
   });

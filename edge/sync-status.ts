@@ -25,6 +25,7 @@ export function laneStatuses(j: JournalStatus): Record<Lane, LaneStatus> {
       lastAckedSeq: s.lastAckedSeq,
       lastAckAt: s.lastAckAt,
       evicted: s.evicted,
+      downsampled: s.downsampled ?? 0,
     };
   }
   return out;
@@ -81,6 +82,6 @@ function significant(doc: Record<string, unknown>): string {
     b: doc.bootId,
     j: doc.journalState,
     r: mag(Number(doc.rejects ?? 0)),
-    l: Object.fromEntries(Object.entries(lanes).map(([k, v]) => [k, [mag(v.backlogEvents), v.evicted]])),
+    l: Object.fromEntries(Object.entries(lanes).map(([k, v]) => [k, [mag(v.backlogEvents), v.evicted, v.downsampled ?? 0]])),
   });
 }

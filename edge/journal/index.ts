@@ -48,7 +48,10 @@
  * Format: open marks the folder with JOURNAL_FORMAT (a FORMAT file, format-marker.ts) and refuses one a newer
  *   release wrote (JournalFormatError), before opening LevelDB.
  *
- * Not provided: downsampling of old telemetry (eviction deletes whole events), a summary kind is not in the contracts.
+ * Downsampling. Past downsampleAtPercent of the cap, the oldest telemetry no cursor has read is folded (rollup.ts)
+ *   into rollups and thinned positions, appended at the tail before the originals are evicted; those evictions are
+ *   also counted as `downsampled` (persisted). Told as 'downsampled' (lane, events, written). Off with
+ *   downsampleWindowMs 0.
  */
 export { Journal } from './journal.ts';
 export type { AppendDone, JournalItem, JournalDb, JournalEvents, JournalLaneStatus, JournalState, JournalStatus, JournalTestHooks } from './journal.ts';
@@ -59,3 +62,5 @@ export { JOURNAL_FORMAT, JournalFormatError } from './format-marker.ts';
 export { JournalSettingsSchema } from './settings.ts';
 export type { JournalSettings, JournalSettingsInput } from './settings.ts';
 export { EVICTION_ORDER, LANE_PRIORITY, planEviction } from './eviction-policy.ts';
+export { foldTelemetry } from './rollup.ts';
+export type { FoldResult } from './rollup.ts';

@@ -92,7 +92,7 @@ describe('journal blocks on real LevelDB', () => {
     const n = Math.ceil(70_000 / size(0)); // the cap has a 64 KiB minimum
     let total = 0;
     for (let i = 0; i < n; i++) total += size(i);
-    const settings = { dir, capBytes: total + Math.floor(size(n) / 2), evictionSlackBytes: 0 };
+    const settings = { dir, capBytes: total + Math.floor(size(n) / 2), evictionSlackBytes: 0, downsampleWindowMs: 0 };
     const j = await openJournal(settings);
     await burst(j, n);
     await close(j);

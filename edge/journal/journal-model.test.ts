@@ -59,7 +59,8 @@ describe('journal against a model (real LevelDB)', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const dir = await mkdtemp(join(tmpdir(), 'fleetsync-journal-model-'));
     dirs.push(dir);
-    const settings: JournalSettingsInput = { dir, sync: false, capBytes: 64 * 1024, evictionSlackBytes: 2048, commitDelayMs: 0 };
+    // The model knows eviction, not downsampling (journal-downsample.test.ts).
+    const settings: JournalSettingsInput = { dir, sync: false, capBytes: 64 * 1024, evictionSlackBytes: 2048, commitDelayMs: 0, downsampleWindowMs: 0 };
     let j = await Journal.open(settings);
     open.push(j);
     const model = Object.fromEntries(LANES.map((l) => [l, { live: [], evicted: 0, nextSeq: 1 } as LaneModel])) as Record<Lane, LaneModel>;

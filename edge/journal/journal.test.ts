@@ -207,7 +207,7 @@ describe('journal on real LevelDB', () => {
   it('evicts rejects, then status, then the oldest telemetry under the cap, never alerts, with exact persisted counts', async () => {
     const dir = await tempDir();
     const capBytes = 64 * 1024;
-    const j = await openJournal({ dir, capBytes, evictionSlackBytes: 0 });
+    const j = await openJournal({ dir, capBytes, evictionSlackBytes: 0, downsampleWindowMs: 0 });
     const appended: Record<Lane, number> = { alerts: 0, telemetry: 0, status: 0, rejects: 0 };
     const add = async (lane: Lane, n: number): Promise<void> => {
       for (let i = 0; i < n; i++) {
@@ -227,7 +227,7 @@ describe('journal on real LevelDB', () => {
     expect(s1.lanes.alerts.evicted).toBe(0);
     await j.close();
 
-    const j2 = await openJournal({ dir, capBytes, evictionSlackBytes: 0 });
+    const j2 = await openJournal({ dir, capBytes, evictionSlackBytes: 0, downsampleWindowMs: 0 });
     for (const lane of ['alerts', 'telemetry', 'status', 'rejects'] as const) {
       const left = await readAll(j2.cursor(lane));
       const st = j2.laneStatus(lane);
@@ -242,7 +242,7 @@ describe('journal on real LevelDB', () => {
 
   it('refuses non-alert appends (and alerts) when the cap is full of alerts, and accepts again after acks', async () => {
     const capBytes = 64 * 1024;
-    const j = await openJournal({ dir: await tempDir(), capBytes, evictionSlackBytes: 0 });
+    const j = await openJournal({ dir: await tempDir(), capBytes, evictionSlackBytes: 0, downsampleWindowMs: 0 });
     let n = 0;
     for (;;) {
       const r = await j.append('alerts', itemFor('alerts', n)).then(() => null, (e: unknown) => e);

@@ -31,9 +31,10 @@ import { LaneIndex } from './lane-index.ts';
 import { BlockTable } from './block-table.ts';
 import { blockEvents, blockSpan, encodeBlock } from './block-format.ts';
 import { PendingRts } from './pending-rts.ts';
-import { addRange, emptyRanges, highestDone, isDone, parseRanges, type SeqRanges } from './seq-ranges.ts';
+import { addRange, emptyRanges, highestDone, isDone, nextNotDone, parseRanges, type SeqRanges } from './seq-ranges.ts';
 import { JournalSettingsSchema, type JournalSettings, type JournalSettingsInput } from './settings.ts';
 import { LaneCursor, type ReadChunk } from './cursor.ts';
+import { foldTelemetry } from './rollup.ts';
 
 /** A StampedEvent before the journal gives it a seq. */
 export type JournalItem = StampedEvent extends infer E ? (E extends StampedEvent ? Omit<E, 'seq'> : never) : never;
@@ -52,6 +53,8 @@ export interface JournalEvents {
   /** A write or reopen failed. The journal recovers by itself; appends reject meanwhile. */
   fault: [error: Error];
   evicted: [lane: Lane, events: number, bytes: number];
+  /** Old telemetry folded to make room: `events` of them (also told as evicted) became `written` rollups and positions. */
+  downsampled: [lane: Lane, events: number, written: number];
   compacted: [durationMs: number];
   /** A stored event did not decode: dropped and counted as evicted so that its lane keeps moving (told once per event). */
   undecodable: [lane: Lane, seq: number, reason: string];
@@ -59,7 +62,7 @@ export interface JournalEvents {
 
 /** Fault injection used ONLY by tests: runs before each batch write; throwing (or closing `db`) fails the write. */
 export interface JournalTestHooks {
-  beforeWrite?: (db: JournalDb) => void | Promise<void>;
+  beforeWrite?: (db: JournalDb, batch: { puts: number; folded: number }) => void | Promise<void>;
 }
 
 export interface JournalLaneStatus extends LaneStatus {
@@ -93,6 +96,15 @@ interface PersistedLane {
   ranges: Array<[number, number]>;
   lastAckAt: EpochMs | null;
   evicted: number;
+  downsampled: number;
+}
+
+/** A lane's ack and eviction state as stored in its meta record. */
+interface LaneMeta {
+  done: SeqRanges;
+  lastAckAt: EpochMs | null;
+  evicted: number;
+  downsampled: number;
 }
 
 interface LaneRuntime {
@@ -109,8 +121,14 @@ interface LaneRuntime {
   done: SeqRanges;
   lastAckAt: EpochMs | null;
   evicted: number;
+  /** Of `evicted`, the events folded by downsampling. */
+  downsampled: number;
   /** What the next batch persists: updated only by items inside a batch, so a snapshot never runs ahead of its deletes. */
-  persisted: { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number };
+  persisted: LaneMeta;
+  /** Seqs a cursor has read and not yet seen acknowledged: they may be on their way to the cloud, so never folded. */
+  handedOut: SeqRanges;
+  /** Downsampling has looked at every seq up to here (since open): what is still live below it cannot be folded. */
+  foldedThrough: number;
   head: { seq: number; rt: EpochMs } | null;
   headLoading: boolean;
   refused: number;
@@ -125,7 +143,7 @@ type MetaPut = { key: Uint8Array; value: Uint8Array };
 type Item =
   | { t: 'put'; lane: Lane; seq: number; value: Uint8Array; bytes: number; done: AppendDone }
   | { t: 'ack'; lane: Lane; lo: number; hi: number; at: EpochMs; keys: Uint8Array[]; events: number; bytes: number; resolve: () => void; reject: (e: Error) => void }
-  | { t: 'evict'; lane: Lane; lo: number; hi: number; keys: Uint8Array[]; events: number; bytes: number };
+  | { t: 'evict'; lane: Lane; lo: number; hi: number; keys: Uint8Array[]; events: number; bytes: number; downsampled: number };
 
 /** One lane's appends in one write batch: stored as one block under the key of `first`. */
 interface Block {
@@ -136,6 +154,8 @@ interface Block {
 
 const packr = new Packr({ useRecords: false });
 const SCAN_CHUNK = 1000;
+/** Events one downsampling round reads and folds: bounds its memory and how long it holds the event loop. */
+const DOWNSAMPLE_CHUNK = 2000;
 /** Commit delays are skipped while fewer puts than this join them on average... */
 const DELAY_MIN_GAIN = 0.5;
 /** ...except for one probe this often. */
@@ -166,6 +186,7 @@ export class Journal extends EventEmitter<JournalEvents> {
   private deletedSinceCompaction = 0;
   private compacting: Promise<void> | null = null;
   private recovering: Promise<void> | null = null;
+  private downsampling: Promise<void> | null = null;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private wakeRecovery: (() => void) | null = null;
 
@@ -385,53 +406,60 @@ export class Journal extends EventEmitter<JournalEvents> {
         out.lastSeq = upper;
         break;
       }
-      // One fetch per block: consecutive seqs mostly share one.
-      const starts: number[] = [];
-      const which: number[] = [];
-      let block: [number, number] | undefined;
-      for (const seq of seqs) {
-        if (!block || seq > block[1]) {
-          block = L.blocks.find(seq) ?? [seq, seq];
-          starts.push(block[0]);
-        }
-        which.push(starts.length - 1);
-      }
-      let values: (Uint8Array | undefined)[];
-      try {
-        values = await this.db.getMany(starts.map((first) => eventKey(lane, first)));
-      } catch (err) {
-        // The database was closed underneath this read by a failed write: report it as the state it is.
-        if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
-        throw err;
-      }
-      const split: Array<Uint8Array[] | null | undefined> = [];
-      for (let i = 0; i < seqs.length; i++) {
-        const seq = seqs[i]!;
-        const b = which[i]!;
-        const stored = values[b];
-        if (stored === undefined || !L.index.has(seq)) continue;
-        if (split[b] === undefined) split[b] = blockEvents(stored);
-        const v = split[b]?.[seq - starts[b]!];
-        if (v === undefined) {
-          this.dropUndecodable(L, seq, `stored block of ${stored.length} bytes is damaged`);
-          continue;
-        }
-        if (decode) {
-          const event = decodeEvent(v, seq);
-          if (typeof event === 'string') {
-            this.dropUndecodable(L, seq, `${event} (${v.length} bytes, starting ${Buffer.from(v.subarray(0, 32)).toString('hex')})`);
-            continue;
-          }
-          out.events.push(event);
-        }
-        out.seqs.push(seq);
-        out.encoded.push(v);
-        out.bytes += EVENT_KEY_BYTES + v.length;
-      }
+      await this.fetchInto(L, seqs, decode, out);
       after = seqs.at(-1)!;
       out.lastSeq = full ? after : upper;
     }
+    if (out.seqs.length > 0) L.handedOut = addRange(L.handedOut, out.seqs[0]!, out.seqs.at(-1)!);
     return out;
+  }
+
+  /** Fetches the stored values of `seqs` (ascending) into `out`, decoded with `decode`; skips what is no longer live. */
+  private async fetchInto(L: LaneRuntime, seqs: number[], decode: boolean, out: ReadChunk): Promise<void> {
+    const lane = L.lane;
+    // One fetch per block: consecutive seqs mostly share one.
+    const starts: number[] = [];
+    const which: number[] = [];
+    let block: [number, number] | undefined;
+    for (const seq of seqs) {
+      if (!block || seq > block[1]) {
+        block = L.blocks.find(seq) ?? [seq, seq];
+        starts.push(block[0]);
+      }
+      which.push(starts.length - 1);
+    }
+    let values: (Uint8Array | undefined)[];
+    try {
+      values = await this.db.getMany(starts.map((first) => eventKey(lane, first)));
+    } catch (err) {
+      // The database was closed underneath this read by a failed write: report it as the state it is.
+      if (this.stateValue !== 'open' && this.stateValue !== 'closing') throw new JournalUnavailableError(this.stateValue);
+      throw err;
+    }
+    const split: Array<Uint8Array[] | null | undefined> = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i]!;
+      const b = which[i]!;
+      const stored = values[b];
+      if (stored === undefined || !L.index.has(seq)) continue;
+      if (split[b] === undefined) split[b] = blockEvents(stored);
+      const v = split[b]?.[seq - starts[b]!];
+      if (v === undefined) {
+        this.dropUndecodable(L, seq, `stored block of ${stored.length} bytes is damaged`);
+        continue;
+      }
+      if (decode) {
+        const event = decodeEvent(v, seq);
+        if (typeof event === 'string') {
+          this.dropUndecodable(L, seq, `${event} (${v.length} bytes, starting ${Buffer.from(v.subarray(0, 32)).toString('hex')})`);
+          continue;
+        }
+        out.events.push(event);
+      }
+      out.seqs.push(seq);
+      out.encoded.push(v);
+      out.bytes += EVENT_KEY_BYTES + v.length;
+    }
   }
 
   /**
@@ -459,6 +487,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       lastAckedSeq: L.done.floor,
       lastAckAt: L.lastAckAt,
       evicted: L.evicted,
+      downsampled: L.downsampled,
       nextSeq: L.nextSeq,
       committedSeq: L.committedSeq,
       refused: L.refused,
@@ -558,6 +587,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     const wasRecovering = this.stateValue === 'recovering';
     this.setState('closing');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    await this.downsampling;
     if (wasRecovering) {
       this.wakeRecovery?.();
       await this.recovering;
@@ -598,12 +628,97 @@ export class Journal extends EventEmitter<JournalEvents> {
     this.evictRange(L, lo, hi);
   }
 
-  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. */
-  private evictRange(L: LaneRuntime, lo: number, hi: number): void {
+  // ---------------------------------------------------------------- internals: downsampling
+
+  /** Starts folding old telemetry (rollup.ts) when the journal is fuller than downsampleAtPercent of its cap. */
+  private maybeDownsample(): void {
+    if (this.downsampling || !this.overDownsampleMark()) return;
+    this.downsampling = this.downsampleRounds()
+      .catch((err: unknown) => {
+        // A read that met a reopening database ends the run; the next commit starts another.
+        if (!(err instanceof JournalUnavailableError)) this.emit('fault', new Error(`downsampling failed: ${(err as Error).message}`));
+      })
+      .finally(() => {
+        this.downsampling = null;
+      });
+  }
+
+  private overDownsampleMark(): boolean {
+    const { downsampleWindowMs, downsampleAtPercent, capBytes } = this.settings;
+    return downsampleWindowMs > 0 && this.stateValue === 'open' && this.liveBytes() > (capBytes * downsampleAtPercent) / 100;
+  }
+
+  private async downsampleRounds(): Promise<void> {
+    const L = this.lanes.telemetry;
+    while (this.overDownsampleMark() && L.foldedThrough < L.committedSeq) {
+      if (!(await this.downsampleRound(L))) return;
+    }
+  }
+
+  /**
+   * One round over the oldest live events no cursor has read (those may already be on their way to the cloud).
+   * What replaces them is appended before they are evicted, in one call, so the one writer stores the replacement
+   * first: a crash in between leaves both (as after any crash, some data twice), never neither. Returns false when
+   * the round had to give up (the events changed while it read them, or the replacement would not fit without
+   * evicting): the next commit tries again.
+   */
+  private async downsampleRound(L: LaneRuntime): Promise<boolean> {
+    const seqs: number[] = [];
+    const upper = L.committedSeq;
+    let through = upper;
+    const take = (seq: number): boolean => {
+      seqs.push(seq);
+      if (seqs.length < DOWNSAMPLE_CHUNK) return true;
+      through = seq;
+      return false;
+    };
+    // Between the islands of read seqs, which a connected uplink keeps at the tail: never one seq at a time.
+    let from = nextNotDone(L.handedOut, Math.max(L.foldedThrough, L.done.floor));
+    while (from <= upper && seqs.length < DOWNSAMPLE_CHUNK) {
+      const island = L.handedOut.ranges.find((r) => r[0] > from);
+      const to = Math.min(upper, island ? island[0] - 1 : upper);
+      L.index.scanFrom(from, to, take);
+      from = nextNotDone(L.handedOut, to);
+    }
+    const chunk: ReadChunk = { events: [], encoded: [], seqs: [], bytes: 0, lastSeq: 0 };
+    if (seqs.length > 0) await this.fetchInto(L, seqs, true, chunk);
+    const { consumed, out } = foldTelemetry(chunk.events, this.settings.downsampleWindowMs);
+    if (consumed.length > 0) {
+      if (this.stateValue !== 'open' || consumed.some((seq) => !L.index.has(seq) || isDone(L.handedOut, seq))) return false;
+      if (!this.putWithoutEviction(L, out)) return false;
+      for (const [lo, hi] of liveRuns(L.index, consumed)) this.evictRange(L, lo, hi, true);
+      this.kick();
+      this.emit('downsampled', L.lane, consumed.length, out.length);
+    }
+    L.foldedThrough = Math.max(L.foldedThrough, through);
+    return true;
+  }
+
+  /** Queues `items` as durable appends if they fit under the cap as it is; false (nothing queued) if they do not. */
+  private putWithoutEviction(L: LaneRuntime, items: JournalItem[]): boolean {
+    const values = items.map((item, i) => packr.pack({ seq: L.nextSeq + i, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array);
+    const bytes = values.reduce((sum, v) => sum + EVENT_KEY_BYTES + v.length, 0);
+    if (this.liveBytes() + bytes > this.settings.capBytes) return false;
+    for (let i = 0; i < items.length; i++) {
+      const seq = L.nextSeq;
+      const size = EVENT_KEY_BYTES + values[i]!.length;
+      L.nextSeq = seq + 1;
+      L.index.add(seq, size);
+      L.pendingBytes += size;
+      L.pendingRt.push(seq, items[i]!.rt);
+      this.enqueue({ t: 'put', lane: L.lane, seq, value: values[i]!, bytes: size, done: ignoreDone });
+      this.queuedPuts += 1;
+    }
+    return true;
+  }
+
+  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. `folded`: by downsampling. */
+  private evictRange(L: LaneRuntime, lo: number, hi: number, folded = false): void {
     const { keys, events, bytes } = this.removeLive(L, lo, hi);
     L.done = addRange(L.done, lo, hi);
     L.evicted += events;
-    this.enqueue({ t: 'evict', lane: L.lane, lo, hi, keys, events, bytes });
+    if (folded) L.downsampled += events;
+    this.enqueue({ t: 'evict', lane: L.lane, lo, hi, keys, events, bytes, downsampled: folded ? events : 0 });
     this.refreshHead(L);
     this.emit('evicted', L.lane, events, bytes);
   }
@@ -683,7 +798,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       // Registered before the write: nothing reads, acks or evicts a seq before it is durable, and a failed write
       // rebuilds every table from disk.
       for (const blk of blocks) this.lanes[blk.lane].blocks.add(blk.first, blk.values.length);
-      await this.testHooks?.beforeWrite?.(this.db);
+      if (this.testHooks?.beforeWrite) await this.testHooks.beforeWrite(this.db, describeBatch(batch));
       await writeItems(this.db, batch, blocks, meta, this.settings.sync);
     } catch (err) {
       failure = { err };
@@ -749,7 +864,10 @@ export class Journal extends EventEmitter<JournalEvents> {
       const L = this.lanes[item.lane];
       L.persisted.done = addRange(L.persisted.done, item.lo, item.hi);
       if (item.t === 'ack') L.persisted.lastAckAt = item.at;
-      else L.persisted.evicted += item.events;
+      else {
+        L.persisted.evicted += item.events;
+        L.persisted.downsampled += item.downsampled;
+      }
       dirty.add(L);
     }
     for (const L of dirty) ops.push({ key: laneMetaKey(L.lane), value: packr.pack(persistedLane(L.persisted)) as Uint8Array });
@@ -774,6 +892,7 @@ export class Journal extends EventEmitter<JournalEvents> {
       }
     }
     if (appended.size > 0) this.emit('committed', [...appended]);
+    if (appended.has('telemetry')) this.maybeDownsample();
   }
 
   private onWriteFailure(batch: Item[], cause: unknown): void {
@@ -839,7 +958,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     const fresh = {} as Record<Lane, LaneRuntime>;
     for (const lane of LANES) {
       const metaRaw = await db.get(laneMetaKey(lane));
-      const meta = metaRaw ? parseLaneMeta(packr.unpack(metaRaw)) : { done: emptyRanges(), lastAckAt: null, evicted: 0 };
+      const meta = metaRaw ? parseLaneMeta(packr.unpack(metaRaw)) : { done: emptyRanges(), lastAckAt: null, evicted: 0, downsampled: 0 };
       const index = new LaneIndex(meta.done.floor + 1);
       const blocks = new BlockTable();
       let maxSeq = 0;
@@ -912,7 +1031,10 @@ export class Journal extends EventEmitter<JournalEvents> {
         done: meta.done,
         lastAckAt: meta.lastAckAt,
         evicted: meta.evicted,
-        persisted: { done: meta.done, lastAckAt: meta.lastAckAt, evicted: meta.evicted },
+        downsampled: meta.downsampled,
+        persisted: { ...meta },
+        handedOut: emptyRanges(meta.done.floor),
+        foldedThrough: meta.done.floor,
         head,
         headLoading: false,
         refused: this.lanes[lane]?.refused ?? 0,
@@ -1026,15 +1148,45 @@ function openDb(dir: string): JournalDb {
   return new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' }) as JournalDb;
 }
 
-function persistedLane(p: { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number }): PersistedLane {
-  return { floor: p.done.floor, ranges: p.done.ranges.map((r) => [r[0], r[1]]), lastAckAt: p.lastAckAt, evicted: p.evicted };
+function persistedLane(p: LaneMeta): PersistedLane {
+  return { floor: p.done.floor, ranges: p.done.ranges.map((r) => [r[0], r[1]]), lastAckAt: p.lastAckAt, evicted: p.evicted, downsampled: p.downsampled };
 }
 
-function parseLaneMeta(v: unknown): { done: SeqRanges; lastAckAt: EpochMs | null; evicted: number } {
+function parseLaneMeta(v: unknown): LaneMeta {
   const o = v as Partial<PersistedLane> | null;
   const done = parseRanges(o);
   const lastAckAt = typeof o?.lastAckAt === 'number' ? o.lastAckAt : null;
   const evicted = typeof o?.evicted === 'number' ? o.evicted : 0;
-  return { done, lastAckAt, evicted };
+  // Journals written before downsampling existed have no count: nothing was folded then.
+  const downsampled = typeof o?.downsampled === 'number' ? o.downsampled : 0;
+  return { done, lastAckAt, evicted, downsampled };
 }
 
+
+/** A downsampling append has nobody waiting for it: a failed write is told as a fault and rebuilt from disk. */
+function ignoreDone(): void {}
+
+/**
+ * Splits `seqs` (ascending, all live) into ranges [lo, hi] that hold no other live seq, so that evicting the ranges
+ * evicts exactly these seqs.
+ */
+function liveRuns(index: LaneIndex, seqs: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const seq of seqs) {
+    const run = runs.at(-1);
+    if (run && (seq === run[1] + 1 || !index.anyLive(run[1] + 1, seq - 1))) run[1] = seq;
+    else runs.push([seq, seq]);
+  }
+  return runs;
+}
+
+/** What a batch holds, for test hooks: appends, and events evicted by downsampling. */
+function describeBatch(batch: readonly Item[]): { puts: number; folded: number } {
+  let puts = 0;
+  let folded = 0;
+  for (const item of batch) {
+    if (item.t === 'put') puts += 1;
+    else if (item.t === 'evict') folded += item.downsampled;
+  }
+  return { puts, folded };
+}

@@ -9,6 +9,16 @@ export const JournalSettingsSchema = Type.Object(
     dir: Type.String({ minLength: 1 }),
     /** Cap on the journal's live bytes (stored key + msgpack value sizes of unacknowledged events). */
     capBytes: Type.Integer({ minimum: 64 * 1024, default: 1024 * MiB }),
+    /**
+     * Downsampling: once the journal holds more than downsampleAtPercent of its cap, old telemetry no cursor has
+     * read is folded into one rollup per signal and window of this length (and one position per window) before
+     * the cap evicts anything. 0 turns it off.
+     */
+    downsampleWindowMs: Type.Union([Type.Literal(0), Type.Integer({ minimum: 1000, maximum: 86_400_000 })], {
+      default: 60_000,
+      description: '0 (off) or a window of 1000 to 86400000 ms',
+    }),
+    downsampleAtPercent: Type.Integer({ minimum: 1, maximum: 99, default: 80 }),
     /** When the cap is hit, evict this much more than needed, so eviction runs in chunks and not on every append. */
     evictionSlackBytes: Type.Integer({ minimum: 0, default: 1 * MiB }),
     /** Group commit: most events and bytes in one LevelDB write batch. */

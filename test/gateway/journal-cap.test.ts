@@ -44,7 +44,8 @@ describe('journal byte cap with the hub down', () => {
       dir,
       await gatewayConfig(dir, {
         uplink: { connectionString: cs, caFile: hub.caFile },
-        journal: { capBytes: CAP, evictionSlackBytes: 4096 },
+        // Eviction alone: downsampling has its own test (downsampling.test.ts).
+        journal: { capBytes: CAP, evictionSlackBytes: 4096, downsampleWindowMs: 0 },
         alerts: { rulesFile },
       }),
     );
