@@ -7,6 +7,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { PipelineQueries, Row } from '../pipeline/queries.ts';
+import { SILVER_EVENT_TABLES } from '../pipeline/schema.ts';
 
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
@@ -323,9 +324,8 @@ export class ReadModel {
     ).getRows()[0]!;
     const s = (
       await this.conn.runAndReadAll(
-        `SELECT (SELECT count(*) FROM silver_readings WHERE ingest_ms >= CAST(? AS BIGINT)) + (SELECT count(*) FROM silver_positions WHERE ingest_ms >= CAST(? AS BIGINT))
-              + (SELECT count(*) FROM silver_alerts WHERE ingest_ms >= CAST(? AS BIGINT)) + (SELECT count(*) FROM silver_status WHERE ingest_ms >= CAST(? AS BIGINT))`,
-        [since, since, since, since],
+        `SELECT ${SILVER_EVENT_TABLES.map((t) => `(SELECT count(*) FROM ${t.name} WHERE ingest_ms >= CAST(? AS BIGINT))`).join(' + ')}`,
+        SILVER_EVENT_TABLES.map(() => since),
       )
     ).getRows()[0]!;
     return { windowS: windowMs / 1000, batches: n(b[0]), events: n(b[1]), bytes: n(b[2]), silverEvents: n(s[0]) };

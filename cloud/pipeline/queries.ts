@@ -17,7 +17,7 @@ export interface DayRange {
 
 export interface LayerCounts {
   bronze: { batches: number; bytes: number; duplicateBatches: number; undecodable: number };
-  silver: { readings: number; positions: number; alerts: number; statuses: number; quarantined: number; watermark: number; pendingBatches: number };
+  silver: { readings: number; positions: number; alerts: number; statuses: number; rollups: number; quarantined: number; watermark: number; pendingBatches: number };
   gold: { vehicleDays: number; trips: number; stops: number; alerts: number; reeferDays: number; driverDays: number; dirtyPartitions: number };
   /** duplicates: sequence duplicates and resent sensor items; resent: the latter alone. */
   quality: { valid: number; quarantined: number; duplicates: number; resent: number; validPct: number | null; byReason: Record<string, number> };
@@ -167,6 +167,7 @@ export class PipelineQueries {
         positions: await one('SELECT count(*) FROM silver_positions'),
         alerts: await one('SELECT count(*) FROM silver_alerts'),
         statuses: await one('SELECT count(*) FROM silver_status'),
+        rollups: await one('SELECT count(*) FROM silver_rollups'),
         quarantined: await one('SELECT count(*) FROM quarantine'),
         watermark,
         pendingBatches: await one(`SELECT count(*) FROM bronze_batches WHERE bronze_id > ${watermark}`),

@@ -127,6 +127,24 @@ export const SILVER_STATUS: Column[] = [
   ...LINEAGE,
 ];
 
+/** A gateway's rollup: one signal of one sensor over one window of sensor time (event_ms is the window start). */
+export const SILVER_ROLLUPS: Column[] = [
+  ...EVENT_KEY,
+  col('sensor', 'VARCHAR NOT NULL', VARCHAR),
+  col('signal', 'VARCHAR NOT NULL', VARCHAR),
+  col('unit', 'VARCHAR NOT NULL', VARCHAR),
+  col('window_ms', 'BIGINT NOT NULL', BIGINT),
+  col('count', 'BIGINT NOT NULL', BIGINT),
+  col('min', 'DOUBLE', DOUBLE),
+  col('max', 'DOUBLE', DOUBLE),
+  col('mean', 'DOUBLE', DOUBLE),
+  col('first_ms', 'BIGINT NOT NULL', BIGINT),
+  col('last_ms', 'BIGINT NOT NULL', BIGINT),
+  col('bad', 'BIGINT NOT NULL', BIGINT),
+  col('spn', 'INTEGER', INTEGER),
+  ...LINEAGE,
+];
+
 export const QUARANTINE: Column[] = [
   col('vehicle', 'VARCHAR NOT NULL', VARCHAR),
   col('device_id', 'VARCHAR NOT NULL', VARCHAR),
@@ -150,21 +168,39 @@ export interface SilverTable {
   columns: Column[];
   /** Unique, total order: the canonical row order for hashes and exports. */
   order: string;
-  /** Column holding the event time in epoch ms (partitions by UTC day). */
+  /** Column holding the event time in epoch ms (partitions by UTC day, retention). */
   timeColumn: string;
+  /** Row order inside an export file: by vehicle, then time, so row-group statistics prune by both. */
+  exportOrder: string;
 }
 
 const KEY_ORDER = 'vehicle, epoch, lane, seq';
+const eventTable = (name: string, columns: Column[]): SilverTable => ({
+  name,
+  columns,
+  order: KEY_ORDER,
+  timeColumn: 'event_ms',
+  exportOrder: 'vehicle, event_ms, epoch, lane, seq',
+});
+
+/** Silver tables of valid events: each row starts with EVENT_KEY and is one (epoch, lane, seq) of Bronze. */
+export const SILVER_EVENT_TABLES: SilverTable[] = [
+  eventTable('silver_readings', SILVER_READINGS),
+  eventTable('silver_positions', SILVER_POSITIONS),
+  eventTable('silver_alerts', SILVER_ALERTS),
+  eventTable('silver_status', SILVER_STATUS),
+  eventTable('silver_rollups', SILVER_ROLLUPS),
+];
+
+/** Every Silver table: the event tables and quarantine. DDL, replay, retention, erase and export follow this list. */
 export const SILVER_TABLES: SilverTable[] = [
-  { name: 'silver_readings', columns: SILVER_READINGS, order: KEY_ORDER, timeColumn: 'event_ms' },
-  { name: 'silver_positions', columns: SILVER_POSITIONS, order: KEY_ORDER, timeColumn: 'event_ms' },
-  { name: 'silver_alerts', columns: SILVER_ALERTS, order: KEY_ORDER, timeColumn: 'event_ms' },
-  { name: 'silver_status', columns: SILVER_STATUS, order: KEY_ORDER, timeColumn: 'event_ms' },
+  ...SILVER_EVENT_TABLES,
   {
     name: 'quarantine',
     columns: QUARANTINE,
     order: 'vehicle, epoch NULLS FIRST, lane NULLS FIRST, seq NULLS FIRST, reason, detail, bronze_id',
     timeColumn: 'day_ms',
+    exportOrder: 'vehicle, day_ms, bronze_id, seq NULLS FIRST, reason',
   },
 ];
 
@@ -202,11 +238,7 @@ export const DDL: string[] = [
     bytes BIGINT NOT NULL,
     PRIMARY KEY (device_id, day)
   )`,
-  createTable('silver_readings', SILVER_READINGS),
-  createTable('silver_positions', SILVER_POSITIONS),
-  createTable('silver_alerts', SILVER_ALERTS),
-  createTable('silver_status', SILVER_STATUS),
-  createTable('quarantine', QUARANTINE),
+  ...SILVER_TABLES.map((t) => createTable(t.name, t.columns)),
   // Sequence bookkeeping per gateway stream; the in-memory tracker is loaded from here at start.
   `CREATE TABLE IF NOT EXISTS silver_streams (
     gateway VARCHAR NOT NULL,
@@ -399,7 +431,10 @@ export const GOLD_TABLES: GoldTable[] = [
   { name: 'quality_reasons', order: 'vehicle, day, reason', dayColumn: 'day' },
 ];
 
-/** Columns added after version 1, for databases created before them (new columns go last, as in the DDL). */
+/**
+ * Columns added after version 1, for databases created before them (new columns go last, as in the DDL, and in
+ * the order they were added). New tables need nothing here: the DDL creates them if missing.
+ */
 const MIGRATIONS: string[] = [
   'ALTER TABLE quality_daily ADD COLUMN IF NOT EXISTS resent BIGINT DEFAULT 0',
   'ALTER TABLE gold_sync_health ADD COLUMN IF NOT EXISTS resent_events BIGINT DEFAULT 0',

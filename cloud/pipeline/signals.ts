@@ -21,7 +21,7 @@ export type SignalRole =
   | 'coolant'
   | 'accel';
 
-interface SignalSpec {
+export interface SignalSpec {
   role: SignalRole;
   /** Required value type in Silver. */
   type: 'number' | 'boolean' | 'string';

@@ -91,13 +91,13 @@ describe('Parquet export', () => {
     await p.sink.accept(hubMessage(again.device, again.body, D0 + 3 * DAY));
     await p.processPending();
     expect(await p.exportNow()).toEqual({ written: 0, deleted: 0 });
-    // Late data for day 0 rewrites that day's 13 per-day files (with or without rows) and the 2 whole-table files.
+    // Late data for day 0 rewrites that day's 14 per-day files (with or without rows) and the 2 whole-table files.
     const gw = new FakeGateway('gw-100', 'TRK-100', 'EPOCH-LATE');
     const late = gw.batch('status', gw.stamp('status', [status('gw-100', 'TRK-100', D0 + 13 * 3600_000, 1)]));
     await p.sink.accept(hubMessage('gw-100', late, D0 + 3 * DAY));
     await p.processPending();
     const r = await p.exportNow();
-    expect(r.written + r.deleted).toBe(15);
+    expect(r.written + r.deleted).toBe(16);
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
 import { batchId, encodeBatch, messageProperties, readBatchHeader } from '../../shared/wire/index.ts';
 import type { HubTelemetry } from '../../cloud/hub/ingest-sink.ts';
+import type { Pipeline } from '../../cloud/pipeline/pipeline.ts';
 
 export const VEHICLE = 'TRK-0042';
 export const DEVICE = 'gw-TRK-0042';
@@ -13,6 +14,16 @@ export const EPOCH = '01JNZ8Q3W5M7Y2K4T6V8X0B1C3';
 export async function tempDir(prefix = 'fleetsync-pipeline-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The rows of a query on a read connection of its own, as plain objects (BIGINT as bigint). */
+export async function queryRows(p: Pipeline, sql: string): Promise<Record<string, unknown>[]> {
+  const c = await p.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    c.closeSync();
+  }
 }
 
 /** A gateway that numbers each lane's events 1, 2, 3, ... like the journal does. */
@@ -98,13 +109,20 @@ export const alert = (
   },
 });
 
-export const status = (gateway: string, vehicle: string, t: number, evicted = 0) => ({
+/** `downsampled` only when given: older gateways leave it out. */
+export const status = (gateway: string, vehicle: string, t: number, evicted = 0, downsampled?: number) => ({
   kind: 'status' as const,
   body: {
     v: 2, gateway, vehicle, bootId: 'boot-1', sensorTime: t, connectivity: 'online', version: '1.0.0', uptimeS: 100,
-    lanes: { telemetry: { backlogEvents: 0, backlogBytes: 0, oldestUnsentMs: null, lastAckedSeq: 0, lastAckAt: null, evicted } },
+    lanes: { telemetry: { backlogEvents: 0, backlogBytes: 0, oldestUnsentMs: null, lastAckedSeq: 0, lastAckAt: null, evicted, ...(downsampled !== undefined ? { downsampled } : {}) } },
     rejects: 0, diskBytes: 1000,
   },
+});
+
+/** A rollup of one minute starting at `t` (a multiple of 60 s), over `count` good readings from min to max. */
+export const rollup = (vehicle: string, signal: string, unit: string, t: number, f: { count: number; min: number | null; max: number | null; mean: number | null }, extra: Record<string, unknown> = {}) => ({
+  kind: 'rollup' as const,
+  body: { v: 2, vehicle, sensor: 'j1939', signal, unit, sensorTime: t, windowMs: 60_000, ...f, first: t, last: t + 59_000, bad: 0, ...extra },
 });
 
 export const reject = (topic: string, raw: string, reason: string) => ({
@@ -119,6 +137,7 @@ export const INGEST_DEPENDENT = {
   silver_positions: ['ingest_ms', 'bronze_id'],
   silver_alerts: ['ingest_ms', 'bronze_id'],
   silver_status: ['ingest_ms', 'bronze_id'],
+  silver_rollups: ['ingest_ms', 'bronze_id'],
   quarantine: ['ingest_ms', 'bronze_id'],
   quality_daily: ['last_ingest_ms'],
   // Lag, gaps closed later: properties of the delivery itself.

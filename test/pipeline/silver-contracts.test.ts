@@ -5,19 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import { QUARANTINE_REASONS } from '../../cloud/pipeline/silver/rows.ts';
-import { alert, DEVICE, FakeGateway, hubMessage, position, positionV1, reading, readingV1, reject, status, tempDir, VEHICLE } from './fixtures.ts';
+import { alert, DEVICE, FakeGateway, hubMessage, position, positionV1, queryRows, reading, readingV1, reject, status, tempDir, VEHICLE } from './fixtures.ts';
 
 const T = Date.UTC(2024, 2, 4, 6);
 let p: Pipeline;
 let cleanup: () => Promise<void>;
-const sql = async (q: string): Promise<Record<string, unknown>[]> => {
-  const c = await p.connect();
-  try {
-    return (await c.runAndReadAll(q)).getRowObjectsJS();
-  } finally {
-    c.closeSync();
-  }
-};
+const sql = (q: string): Promise<Record<string, unknown>[]> => queryRows(p, q);
 
 const garbage = new TextEncoder().encode('this is not a batch at all');
 

@@ -9,7 +9,7 @@ const Counts = (fields: string[]) => Type.Object(Object.fromEntries(fields.map((
 const PipelineSchema = Type.Object(
   {
     bronze: Counts(['batches', 'bytes', 'duplicateBatches', 'undecodable']),
-    silver: Counts(['readings', 'positions', 'alerts', 'statuses', 'quarantined', 'watermark', 'pendingBatches']),
+    silver: Counts(['readings', 'positions', 'alerts', 'statuses', 'rollups', 'quarantined', 'watermark', 'pendingBatches']),
     gold: Counts(['vehicleDays', 'trips', 'stops', 'alerts', 'reeferDays', 'driverDays', 'dirtyPartitions']),
     quality: Type.Object(
       {

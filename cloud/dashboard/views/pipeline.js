@@ -40,6 +40,7 @@ export function pipelineView(root) {
           ['Positions', num(p.silver.positions)],
           ['Alert messages', num(p.silver.alerts)],
           ['Gateway status', num(p.silver.statuses)],
+          ['Rollups (readings folded on the gateway)', num(p.silver.rollups)],
           ['Quarantined', num(p.silver.quarantined)],
           ['Bronze batches waiting', num(p.silver.pendingBatches)],
         ]),

@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../../storage/duckdb.ts';
 import type { ExportTarget } from '../../storage/export-target.ts';
 import { DAY_MS } from '../gold/gold-settings.ts';
+import { SILVER_TABLES } from '../schema.ts';
 
 interface ExportedTable {
   table: string;
@@ -23,11 +24,7 @@ const byEventTime = (col: string) => (s: number, e: number) => `${col} >= ${s} A
 const byDay = (_s: number, _e: number, day: string) => `day = DATE '${day}'`;
 
 export const EXPORTED_TABLES: readonly ExportedTable[] = [
-  { table: 'silver_readings', layer: 'silver', where: byEventTime('event_ms'), columns: '*', order: 'vehicle, event_ms, epoch, lane, seq' },
-  { table: 'silver_positions', layer: 'silver', where: byEventTime('event_ms'), columns: '*', order: 'vehicle, event_ms, epoch, lane, seq' },
-  { table: 'silver_alerts', layer: 'silver', where: byEventTime('event_ms'), columns: '*', order: 'vehicle, event_ms, epoch, lane, seq' },
-  { table: 'silver_status', layer: 'silver', where: byEventTime('event_ms'), columns: '*', order: 'vehicle, event_ms, epoch, lane, seq' },
-  { table: 'quarantine', layer: 'silver', where: byEventTime('day_ms'), columns: '*', order: 'vehicle, day_ms, bronze_id, seq NULLS FIRST, reason' },
+  ...SILVER_TABLES.map((t): ExportedTable => ({ table: t.name, layer: 'silver', where: byEventTime(t.timeColumn), columns: '*', order: t.exportOrder })),
   { table: 'gold_vehicle_daily', layer: 'gold', where: byDay, columns: '* EXCLUDE (day)', order: 'vehicle' },
   { table: 'gold_trips', layer: 'gold', where: byDay, columns: '* EXCLUDE (day)', order: 'vehicle, start_ms' },
   { table: 'gold_stops', layer: 'gold', where: byDay, columns: '* EXCLUDE (day)', order: 'vehicle, start_ms' },
@@ -41,6 +38,7 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
 ];
 
 const META = new Map(EXPORTED_TABLES.map((t) => [t.table, t]));
+const SILVER_TIME = new Map(SILVER_TABLES.map((t) => [t.name, t.timeColumn]));
 
 /** The object key of a table's day partition (or of a whole-table file when day is null). */
 export function exportKey(table: string, day: string | null): string {
@@ -100,7 +98,7 @@ async function allPartitions(conn: DuckDBConnection): Promise<[string, string][]
       continue;
     }
     if (t.layer === 'silver') {
-      const col = t.table === 'quarantine' ? 'day_ms' : 'event_ms';
+      const col = SILVER_TIME.get(t.table) ?? 'event_ms';
       const days = await conn.runAndReadAll(`SELECT DISTINCT (${col} // ${DAY_MS})::DOUBLE FROM ${t.table}`);
       for (const [d] of days.getRows()) out.push([t.table, new Date(Number(d) * DAY_MS).toISOString().slice(0, 10)]);
     } else {

@@ -10,6 +10,7 @@ import type { StampedEvent } from '../../../shared/contracts/types.ts';
 import { decodeBatch, encodeBatch, batchId } from '../../../shared/wire/index.ts';
 import { inTransaction } from '../../storage/duckdb.ts';
 import { DAY_MS } from '../gold/gold-settings.ts';
+import { SILVER_EVENT_TABLES } from '../schema.ts';
 import { DRIVER_SIGNALS } from '../signals.ts';
 import { GOLD_EXPORT_DAY_TABLES, GOLD_EXPORT_WHOLE_TABLES, WHOLE_TABLE_DAY } from '../gold/refresh-gold.ts';
 import { SILVER_EXPORT_TABLES } from '../silver/silver-writer.ts';
@@ -107,11 +108,14 @@ export async function eraseSubject(
       `(raw_json LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\'` +
       (kind === 'vehicle' ? ` OR vehicle = ? OR device_id IN (${sqlList(devices)}))` : ')');
     const qParams = kind === 'vehicle' ? [like, like, id] : [like, like];
+    // A driver appears only in driver readings; a vehicle in every Silver event table.
+    const silverTables = SILVER_EVENT_TABLES.map((t) => t.name).filter((t) => kind === 'vehicle' || t === 'silver_readings');
+    const whereOf = (table: string): string => (table === 'silver_readings' ? readingsWhere : othersWhere);
 
     // Days whose Gold and export change.
     const silverDays = (table: string, where: string): string =>
       `INSERT INTO erase_days SELECT DISTINCT vehicle, make_date(1970, 1, 1) + CAST(event_ms // ${DAY_MS} AS INTEGER) FROM ${table} WHERE ${where}`;
-    await conn.run(silverDays('silver_readings', readingsWhere));
+    for (const t of silverTables) await conn.run(silverDays(t, whereOf(t)));
     if (kind === 'driver') {
       // The driver also shapes the next day (carried over at midnight) and every Gold row naming the pseudonym.
       await conn.run(`INSERT INTO erase_days SELECT DISTINCT vehicle, make_date(1970, 1, 1) + CAST(event_ms // ${DAY_MS} AS INTEGER) + 1 FROM silver_readings WHERE ${readingsWhere}`);
@@ -120,7 +124,6 @@ export async function eraseSubject(
         await conn.run('INSERT INTO erase_days SELECT DISTINCT vehicle, day FROM gold_driver_safety_daily WHERE driver = ?', [pseudonym]);
       }
     } else {
-      for (const t of ['silver_positions', 'silver_alerts', 'silver_status']) await conn.run(silverDays(t, othersWhere));
       for (const t of ['gold_vehicle_daily', 'gold_alerts', 'quality_daily']) await conn.run(`INSERT INTO erase_days SELECT DISTINCT vehicle, day FROM ${t} WHERE vehicle = ?`, [id]);
     }
     await conn.run(`INSERT INTO erase_days SELECT DISTINCT vehicle, make_date(1970, 1, 1) + CAST(day_ms // ${DAY_MS} AS INTEGER) FROM quarantine WHERE ${quarantineWhere}`, qParams);
@@ -135,10 +138,7 @@ export async function eraseSubject(
     const days = (await conn.runAndReadAll('SELECT DISTINCT day::VARCHAR FROM erase_days ORDER BY 1')).getRows().map(([d]) => String(d));
 
     // Bronze: the events behind every Silver/quarantine row of the subject, found through their keys.
-    for (const t of ['silver_readings', 'silver_positions', 'silver_alerts', 'silver_status']) {
-      const where = t === 'silver_readings' ? readingsWhere : othersWhere;
-      await conn.run(`INSERT INTO erase_events SELECT epoch, lane::VARCHAR, seq, bronze_id FROM ${t} WHERE ${where}`);
-    }
+    for (const t of silverTables) await conn.run(`INSERT INTO erase_events SELECT epoch, lane::VARCHAR, seq, bronze_id FROM ${t} WHERE ${whereOf(t)}`);
     await conn.run(`INSERT INTO erase_events SELECT epoch, lane::VARCHAR, seq, bronze_id FROM quarantine WHERE ${quarantineWhere}`, qParams);
     if (rawHits.length) await conn.run(`INSERT INTO erase_events SELECT epoch, lane::VARCHAR, seq, bronze_id FROM quarantine WHERE rowid IN (${rawHits.join(', ')})`);
     // Every stored copy of those events: the batch they came from and any overlapping redelivery.
@@ -192,8 +192,7 @@ export async function eraseSubject(
     report.deleted.bronze_batches = bronzeDeleted;
 
     // Silver and quarantine.
-    await del('silver_readings', readingsWhere);
-    if (kind === 'vehicle') for (const t of ['silver_positions', 'silver_alerts', 'silver_status']) await del(t, othersWhere);
+    for (const t of silverTables) await del(t, whereOf(t));
     await del('quarantine', quarantineWhere, qParams);
     if (rawHits.length) await del('quarantine', `rowid IN (${rawHits.join(', ')})`);
 

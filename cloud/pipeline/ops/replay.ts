@@ -9,14 +9,11 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from '../../storage/duckdb.ts';
+import { SILVER_TABLES } from '../schema.ts';
 
 /** Tables replay empties. Kept: bronze_batches, bronze_duplicates, driver_map, erase_audit, pipeline_state (schema). */
-export const DERIVED_TABLES = [
-  'silver_readings',
-  'silver_positions',
-  'silver_alerts',
-  'silver_status',
-  'quarantine',
+export const DERIVED_TABLES: readonly string[] = [
+  ...SILVER_TABLES.map((t) => t.name),
   'silver_streams',
   'quality_daily',
   'quality_reasons',
@@ -31,7 +28,7 @@ export const DERIVED_TABLES = [
   'gold_driver_safety_daily',
   'gold_vehicle_health',
   'gold_sync_health',
-] as const;
+];
 
 export async function clearDerived(conn: DuckDBConnection): Promise<void> {
   await inTransaction(conn, async () => {

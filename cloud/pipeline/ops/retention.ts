@@ -7,6 +7,7 @@ import { inTransaction } from '../../storage/duckdb.ts';
 import type { ExportTarget } from '../../storage/export-target.ts';
 import { keysBefore } from '../export/export-parquet.ts';
 import { DAY_MS } from '../gold/gold-settings.ts';
+import { SILVER_TABLES } from '../schema.ts';
 
 export interface RetentionLimits {
   bronzeDays: number;
@@ -21,7 +22,6 @@ export interface RetentionResult {
   exportObjects: number;
 }
 
-const SILVER_EVENT_TABLES = ['silver_readings', 'silver_positions', 'silver_alerts', 'silver_status'];
 const GOLD_DAY_TABLES = ['gold_vehicle_daily', 'gold_trips', 'gold_stops', 'gold_alerts', 'gold_reefer_compliance', 'gold_driver_safety_daily', 'quality_daily', 'quality_reasons'];
 
 const changes = async (conn: DuckDBConnection, sql: string, params: (number | string)[]): Promise<number> =>
@@ -42,8 +42,7 @@ export async function enforceRetention(
   await inTransaction(conn, async () => {
     res.bronze = await changes(conn, 'DELETE FROM bronze_batches WHERE enqueued_ms < ?', [bronzeCut]);
     await conn.run('DELETE FROM bronze_duplicates WHERE day < CAST(? AS DATE)', [new Date(bronzeCut).toISOString().slice(0, 10)]);
-    for (const t of SILVER_EVENT_TABLES) res.silver += await changes(conn, `DELETE FROM ${t} WHERE event_ms < ?`, [silverCut]);
-    res.silver += await changes(conn, 'DELETE FROM quarantine WHERE day_ms < ?', [silverCut]);
+    for (const t of SILVER_TABLES) res.silver += await changes(conn, `DELETE FROM ${t.name} WHERE ${t.timeColumn} < ?`, [silverCut]);
     const goldDay = new Date(goldCut).toISOString().slice(0, 10);
     for (const t of GOLD_DAY_TABLES) res.gold += await changes(conn, `DELETE FROM ${t} WHERE day < CAST(? AS DATE)`, [goldDay]);
     await conn.run('DELETE FROM gold_dirty WHERE day < CAST(? AS DATE)', [new Date(Math.min(silverCut, goldCut)).toISOString().slice(0, 10)]);

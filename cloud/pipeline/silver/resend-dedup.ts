@@ -7,6 +7,10 @@
  *
  *   readings   (vehicle, sensor, signal, event_ms) and value_num, value_text, value_bool, unit, from_unit, quality, spn, src_version
  *   positions  (vehicle, sensor, event_ms) and lat, lon, speed_kmh, heading, altitude_m, hdop, satellites, src_version
+ *   rollups    (vehicle, sensor, signal, event_ms, window_ms) and unit, count, min, max, mean, first_ms, last_ms, bad, spn, src_version
+ *
+ * Rollups are the gateway's, not a sensor's: it writes a rollup before it evicts the readings folded into it, so a
+ * crash between the two leaves the readings, and the next fold makes the same rollup again under a new seq.
  *
  * A resend repeats the payload byte for byte, so only copies equal in every content column are duplicates; rows
  * that share the natural key with other content (a coarse sensor clock) are all kept. Of a set of copies, the one
@@ -24,9 +28,11 @@ import type { Lane } from '../../../shared/contracts/types.ts';
 import { appendPlainRows } from '../../storage/plain-rows.ts';
 import { rangeFilter, rangesOf, type TimeRange } from './time-windows.ts';
 
+type Tag = 'r' | 'p' | 'u';
+
 interface ResendTable {
-  name: 'silver_readings' | 'silver_positions';
-  tag: 'r' | 'p';
+  name: 'silver_readings' | 'silver_positions' | 'silver_rollups';
+  tag: Tag;
   key: readonly string[];
   content: readonly string[];
 }
@@ -44,21 +50,31 @@ const TABLES: readonly ResendTable[] = [
     key: ['vehicle', 'sensor', 'event_ms'],
     content: ['lat', 'lon', 'speed_kmh', 'heading', 'altitude_m', 'hdop', 'satellites', 'src_version'],
   },
+  {
+    name: 'silver_rollups',
+    tag: 'u',
+    key: ['vehicle', 'sensor', 'signal', 'event_ms', 'window_ms'],
+    content: ['unit', 'count', 'min', 'max', 'mean', 'first_ms', 'last_ms', 'bad', 'spn', 'src_version'],
+  },
 ];
 
-/** A reading ('r') or position ('p') of this run that may repeat an earlier one: its Silver key. */
-export type SuspectRow = [tbl: 'r' | 'p', vehicle: string, epoch: string, lane: Lane, seq: number];
+/** A reading ('r'), position ('p') or rollup ('u') of this run that may repeat an earlier one: its Silver key. */
+export type SuspectRow = [tbl: Tag, vehicle: string, epoch: string, lane: Lane, seq: number];
 
 export interface ResendWindows {
-  /** Event-time ranges of the run's suspect readings and positions. */
+  /** Event-time ranges of the run's suspect readings, positions and rollups. */
   readings: readonly TimeRange[];
   positions: readonly TimeRange[];
+  rollups: readonly TimeRange[];
 }
 
 export interface ResendResult {
   readings: number;
   positions: number;
+  rollups: number;
 }
+
+const RESULT_KEY = { r: 'readings', p: 'positions', u: 'rollups' } as const satisfies Record<Tag, keyof ResendResult & keyof ResendWindows>;
 
 const LOSERS = 'resend_losers';
 const SUSPECTS = 'resend_suspects';
@@ -97,8 +113,8 @@ function losersSql(t: ResendTable, windows: readonly TimeRange[]): string {
  * transaction, after the run's rows and quality deltas are written.
  */
 export async function dropResends(conn: DuckDBConnection, afterBronzeId: number, suspects: readonly SuspectRow[], windows: ResendWindows): Promise<ResendResult> {
-  const res: ResendResult = { readings: 0, positions: 0 };
-  const work = TABLES.map((t) => ({ t, ranges: t.tag === 'r' ? windows.readings : windows.positions })).filter((w) => w.ranges.length > 0);
+  const res: ResendResult = { readings: 0, positions: 0, rollups: 0 };
+  const work = TABLES.map((t) => ({ t, ranges: windows[RESULT_KEY[t.tag]] })).filter((w) => w.ranges.length > 0);
   if (work.length === 0 || suspects.length === 0) return res;
   // Created in the transaction (temporary tables roll back with it), so they are never assumed to exist.
   await conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${SUSPECTS} (tbl VARCHAR, vehicle VARCHAR, epoch VARCHAR, lane VARCHAR, seq BIGINT)`);
@@ -108,8 +124,7 @@ export async function dropResends(conn: DuckDBConnection, afterBronzeId: number,
   let any = false;
   for (const { t, ranges } of work) {
     const n = Number((await conn.runAndReadAll(losersSql(t, ranges), [afterBronzeId])).getRows()[0]?.[0] ?? 0);
-    if (t.tag === 'r') res.readings = n;
-    else res.positions = n;
+    res[RESULT_KEY[t.tag]] = n;
     any ||= n > 0;
   }
   if (!any) return res;

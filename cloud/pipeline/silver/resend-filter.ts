@@ -31,7 +31,7 @@ export const MAX_SERIES_PER_STREAM = 2048;
 
 /**
  * The series of one stream: sensor -> signal -> segments; positions under the signal '' (signal ids are never
- * empty). The vehicle is left out: a stream is one gateway, and series of two vehicles sharing one (a re-assigned
+ * empty), a signal's rollups under '#' + signal. The vehicle is left out: a stream is one gateway, and series of two vehicles sharing one (a re-assigned
  * gateway) would only make the filter more cautious.
  */
 export type StreamSeries = Map<string, Map<string, Segments>>;

@@ -8,7 +8,7 @@ let opts: SilverOptions = { maxFutureMs: 86_400_000 };
 
 function transferables(w: SilverWrite): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const t of [w.readings, w.positions, w.alerts, w.statuses])
+  for (const t of [w.readings, w.positions, w.alerts, w.statuses, w.rollups])
     for (const c of t.columns) {
       out.add(c.data.buffer as ArrayBuffer);
       if (c.nulls) out.add(c.nulls.buffer as ArrayBuffer);

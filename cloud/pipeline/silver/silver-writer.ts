@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ColumnBatch } from '../../storage/column-batch.ts';
 import { mergeRows } from '../../storage/plain-rows.ts';
-import { QUARANTINE, SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
+import { QUARANTINE, SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_ROLLUPS, SILVER_STATUS, SILVER_TABLES } from '../schema.ts';
 import { dropResends, type ResendResult } from './resend-dedup.ts';
 import type { QuarantineRow } from './rows.ts';
 import { DRIVER_MARK, type SilverWrite } from './to-silver.ts';
@@ -36,7 +36,7 @@ function quarantineBatch(rows: readonly QuarantineRow[]): ColumnBatch {
 const isoDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
 
 /** Silver tables whose export partitions a row lands in, by day. */
-export const SILVER_EXPORT_TABLES = ['silver_readings', 'silver_positions', 'silver_alerts', 'silver_status', 'quarantine'] as const;
+export const SILVER_EXPORT_TABLES: readonly string[] = SILVER_TABLES.map((t) => t.name);
 
 /**
  * Swaps the marked driver ids in the readings' value_text dictionary for their pseudonyms, creating pseudonyms for
@@ -72,6 +72,7 @@ export async function writeSilver(conn: DuckDBConnection, w: SilverWrite, newDri
   await ColumnBatch.fromData(SILVER_POSITIONS, w.positions).appendTo(conn, 'silver_positions');
   await ColumnBatch.fromData(SILVER_ALERTS, w.alerts).appendTo(conn, 'silver_alerts');
   await ColumnBatch.fromData(SILVER_STATUS, w.statuses).appendTo(conn, 'silver_status');
+  await ColumnBatch.fromData(SILVER_ROLLUPS, w.rollups).appendTo(conn, 'silver_rollups');
   await quarantineBatch(w.quarantine).appendTo(conn, 'quarantine');
   // Bookkeeping in bulk: one staged merge per table, whatever the number of rows.
   await mergeRows(conn, 'silver_streams', w.streams, 'OR REPLACE');

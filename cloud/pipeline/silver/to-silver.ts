@@ -6,21 +6,21 @@
  * Resent sensor items (same natural key, new seq) are removed in the write transaction, because that needs the
  * stored Silver rows (resend-dedup.ts); here the series filter (resend-filter.ts) picks the few items to check.
  */
-import type { Lane, ReadingV2, StampedEvent } from '../../../shared/contracts/types.ts';
+import type { Lane, ReadingV2, RollupV2, StampedEvent } from '../../../shared/contracts/types.ts';
 import { upcastAlert, upcastGatewayStatus, upcastPosition, upcastReading } from '../../../shared/contracts/upcast.ts';
-import { validateAlert, validateGatewayStatus, validatePosition, validateReading } from '../../../shared/contracts/validate.ts';
+import { validateAlert, validateGatewayStatus, validatePosition, validateReading, validateRollup } from '../../../shared/contracts/validate.ts';
 import { decodeBatch, WireError, type DecodedBatch } from '../../../shared/wire/index.ts';
 import { DAY_MS } from '../gold/gold-settings.ts';
-import { signalSpec } from '../signals.ts';
+import { signalSpec, type SignalSpec } from '../signals.ts';
 import { streamKey } from '../bronze/batch-meta.ts';
 import type { QuarantineReason, QuarantineRow } from './rows.ts';
 import { ColumnBatch, type ColumnBatchData } from '../../storage/column-batch.ts';
-import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_STATUS } from '../schema.ts';
+import { SILVER_ALERTS, SILVER_POSITIONS, SILVER_READINGS, SILVER_ROLLUPS, SILVER_STATUS } from '../schema.ts';
 import { addSeq, emptySeqState, serialiseSeqState, type SeqState } from './seq-tracker.ts';
 import type { ResendWindows, SuspectRow } from './resend-dedup.ts';
 import { addItem, compact, mayRepeat, segmentsOf, serialiseSeries, trimSeries, type StreamSeries } from './resend-filter.ts';
 import { TimeBuckets } from './time-windows.ts';
-import { dimensionOf, normaliseNumber } from './units.ts';
+import { normalisationOf, type UnitNormalisation } from './units.ts';
 
 export interface StreamState {
   device: string;
@@ -67,6 +67,7 @@ export interface SilverOutput {
   positions: ColumnBatch;
   alerts: ColumnBatch;
   statuses: ColumnBatch;
+  rollups: ColumnBatch;
   quarantine: QuarantineRow[];
   quality: Map<string, QualityDelta>;
   reasons: Map<string, { vehicle: string; dayMs: number; reason: QuarantineReason; n: number }>;
@@ -74,10 +75,11 @@ export interface SilverOutput {
   dirty: Map<string, { vehicle: string; dayMs: number }>;
   touchedStreams: Set<string>;
   touchedDevices: Set<string>;
-  /** Readings and positions that may repeat a stored one, and their event seconds (where to look for the copy). */
+  /** Readings, positions and rollups that may repeat a stored one, and their event seconds (where to look for the copy). */
   suspects: SuspectRow[];
   readingTimes: TimeBuckets;
   positionTimes: TimeBuckets;
+  rollupTimes: TimeBuckets;
   lastBronzeId: number;
   events: number;
 }
@@ -89,6 +91,7 @@ export function emptySilverOutput(expectedEvents = 4096): SilverOutput {
     positions: new ColumnBatch(SILVER_POSITIONS, Math.max(1024, expectedEvents >> 2)),
     alerts: new ColumnBatch(SILVER_ALERTS, 64),
     statuses: new ColumnBatch(SILVER_STATUS, 64),
+    rollups: new ColumnBatch(SILVER_ROLLUPS, 64),
     quarantine: [],
     quality: new Map(),
     reasons: new Map(),
@@ -98,6 +101,7 @@ export function emptySilverOutput(expectedEvents = 4096): SilverOutput {
     suspects: [],
     readingTimes: new TimeBuckets(),
     positionTimes: new TimeBuckets(),
+    rollupTimes: new TimeBuckets(),
     lastBronzeId: 0,
     events: 0,
   };
@@ -117,6 +121,7 @@ export interface SilverWrite {
   positions: ColumnBatchData;
   alerts: ColumnBatchData;
   statuses: ColumnBatchData;
+  rollups: ColumnBatchData;
   quarantine: QuarantineRow[];
   quality: QualityDelta[];
   reasons: { vehicle: string; dayMs: number; reason: QuarantineReason; n: number }[];
@@ -163,6 +168,11 @@ export function rawJson(body: unknown): string {
 }
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * A signal's rollups are a series of their own ('#' is no id character): among the signal's live readings, every
+ * rollup (an old window at a new seq) would be a suspect.
+ */
+const ROLLUP_SERIES = '#';
 
 /** The seven leading columns every Silver event table shares (vehicle, epoch, lane, seq, event, ingest, gateway time). */
 function eventKey(t: ColumnBatch, vehicle: string, key: { epoch: string; lane: Lane; seq: number }, eventMs: number, ingestMs: number, rt: number): number {
@@ -206,6 +216,7 @@ export class SilverBuilder {
       positions: o.positions.toData(),
       alerts: o.alerts.toData(),
       statuses: o.statuses.toData(),
+      rollups: o.rollups.toData(),
       quarantine: o.quarantine,
       quality: [...o.quality.values()],
       reasons: [...o.reasons.values()],
@@ -213,7 +224,7 @@ export class SilverBuilder {
       streams,
       devices,
       suspects: o.suspects,
-      windows: { readings: o.readingTimes.ranges(), positions: o.positionTimes.ranges() },
+      windows: { readings: o.readingTimes.ranges(), positions: o.positionTimes.ranges(), rollups: o.rollupTimes.ranges() },
       lastBronzeId: o.lastBronzeId,
       events: o.events,
     };
@@ -378,6 +389,15 @@ export class SilverBuilder {
         this.valid(s.vehicle, s.sensorTime, b.enqueuedMs);
         return s.sensorTime;
       }
+      case 'rollup': {
+        const v = validateRollup(e.body);
+        if (!v.ok) return this.invalid(b, stream, key, 'rollup', `${v.error.field}: ${v.error.reason}`, e.body);
+        const r = v.value;
+        this.learnVehicle(stream, r.vehicle);
+        // The newest reading it stands for must not lie ahead, not only the window's start.
+        if (this.future(b, stream, key, 'rollup', Math.max(r.sensorTime, r.last), e.body)) return null;
+        return this.rollup(b, stream, key, e, r);
+      }
       default:
         // The wire decoder admits only the six kinds; this keeps an unknown one from vanishing silently.
         return this.invalid(b, stream, key, 'unknown', `unknown event kind`, e);
@@ -404,12 +424,9 @@ export class SilverBuilder {
       return null;
     }
     if (typeof value === 'number') {
-      const n = normaliseNumber(value, r.unit);
-      if (spec?.dimension !== undefined && n.unit !== '' && dimensionOf(n.unit) !== spec.dimension) {
-        this.quarantine(b, r.vehicle, key.epoch, key.lane, key.seq, 'reading', 'unit_mismatch', `${r.signal} needs a ${spec.dimension} unit, got '${r.unit}'`, r.sensorTime, rawJson(e.body), null);
-        return null;
-      }
-      valueNum = n.value;
+      const n = this.storedUnit(b, key, 'reading', r, spec, r.sensorTime, e.body);
+      if (n === null) return null;
+      valueNum = n.convert(value);
       unit = n.unit;
       fromUnit = n.fromUnit;
     } else if (typeof value === 'boolean') {
@@ -437,8 +454,58 @@ export class SilverBuilder {
     return r.sensorTime;
   }
 
-  /** Records a stored reading or position in its series; true (and listed as a suspect) when it may be a resend. */
-  private resendFilter(stream: StreamState, tbl: 'r' | 'p', vehicle: string, sensor: string, signal: string, seq: number, t: number): boolean {
+  /**
+   * A gateway's rollup. A sensor never resends one, but a gateway that crashed between writing a rollup and evicting
+   * its readings folds them again: the same rollup under a new seq, found like a resent reading (resend-dedup.ts).
+   */
+  private rollup(b: BronzeBatch, stream: StreamState, key: { epoch: string; lane: Lane; seq: number }, e: StampedEvent, r: RollupV2): number | null {
+    const spec = signalSpec(r.signal);
+    if (spec?.type === 'string') {
+      this.quarantine(b, r.vehicle, key.epoch, key.lane, key.seq, 'rollup', 'value_type', `${r.signal} must be a string, got a rollup`, r.sensorTime, rawJson(e.body), null);
+      return null;
+    }
+    // Booleans were folded as 0 and 1 and have no unit; numbers are stored in the unit their readings would be.
+    const n = this.storedUnit(b, key, 'rollup', r, spec, r.sensorTime, e.body);
+    if (n === null) return null;
+    const t = this.out.rollups;
+    const i = eventKey(t, r.vehicle, key, r.sensorTime, b.enqueuedMs, e.rt);
+    t.str(7, i, r.sensor);
+    t.str(8, i, r.signal);
+    t.str(9, i, n.unit);
+    t.num(10, i, r.windowMs);
+    t.num(11, i, r.count);
+    t.num(12, i, r.min === null ? null : n.convert(r.min));
+    t.num(13, i, r.max === null ? null : n.convert(r.max));
+    t.num(14, i, r.mean === null ? null : n.convert(r.mean));
+    t.num(15, i, r.first);
+    t.num(16, i, r.last);
+    t.num(17, i, r.bad);
+    t.num(18, i, r.spn ?? null);
+    t.num(19, i, r.v);
+    t.num(20, i, b.bronzeId);
+    if (this.resendFilter(stream, 'u', r.vehicle, r.sensor, ROLLUP_SERIES + r.signal, e.seq, r.sensorTime)) this.out.rollupTimes.add(r.sensorTime);
+    this.valid(r.vehicle, r.sensorTime, b.enqueuedMs);
+    return r.sensorTime;
+  }
+
+  /** How a number of this signal is stored; null (quarantined) when its unit is of another dimension than the signal's. */
+  private storedUnit(
+    b: BronzeBatch,
+    key: { epoch: string; lane: Lane; seq: number },
+    kind: 'reading' | 'rollup',
+    item: { vehicle: string; signal: string; unit: string },
+    spec: SignalSpec | undefined,
+    eventMs: number,
+    body: unknown,
+  ): UnitNormalisation | null {
+    const n = normalisationOf(item.unit);
+    if (spec?.dimension === undefined || n.unit === '' || n.dimension === spec.dimension) return n;
+    this.quarantine(b, item.vehicle, key.epoch, key.lane, key.seq, kind, 'unit_mismatch', `${item.signal} needs a ${spec.dimension} unit, got '${item.unit}'`, eventMs, rawJson(body), null);
+    return null;
+  }
+
+  /** Records a stored reading, position or rollup in its series; true (and listed as a suspect) when it may be a resend. */
+  private resendFilter(stream: StreamState, tbl: SuspectRow[0], vehicle: string, sensor: string, signal: string, seq: number, t: number): boolean {
     const segs = segmentsOf(stream.series, sensor, signal);
     const suspect = mayRepeat(segs, seq, t);
     addItem(segs, seq, t, stream.seq);

@@ -1,7 +1,7 @@
 /**
- * Unit normalisation for Silver: every numeric reading is stored in one canonical unit per dimension, so Gold never
- * has to guess. Conversion factors are exact definitions (NIST SP 811) except where noted. Units not listed pass
- * through unchanged (rpm, %, V, ...).
+ * Unit normalisation for Silver: every numeric reading (and rollup) is stored in one canonical unit per dimension,
+ * so Gold never has to guess. Conversion factors are exact definitions (NIST SP 811) except where noted. Units not
+ * listed pass through unchanged (rpm, %, V, ...).
  */
 
 export type Dimension = 'temperature' | 'speed' | 'acceleration' | 'distance' | 'volume' | 'pressure' | 'flow' | 'duration';
@@ -49,32 +49,29 @@ const CONVERSIONS: ReadonlyMap<string, Conversion> = new Map<string, Conversion>
   ).flatMap(([names, dimension, canonical, convert]) => names.map((n) => [n, { dimension, canonical, convert }] as const)),
 );
 
-// Units as sent repeat endlessly: remember each spelling's conversion (or its absence) once.
-const seen = new Map<string, Conversion | null>();
-function conversionOf(unit: string): Conversion | null {
-  let c = seen.get(unit);
-  if (c === undefined) {
-    c = CONVERSIONS.get(unit.trim().toLowerCase()) ?? null;
-    if (seen.size < 10_000) seen.set(unit, c);
-  }
-  return c;
-}
-
-export function dimensionOf(unit: string): Dimension | undefined {
-  return conversionOf(unit)?.dimension;
-}
-
-export interface Normalised {
-  value: number;
+/** How to store values sent in one unit. */
+export interface UnitNormalisation {
+  /** The canonical unit, or the unit as sent when it has none. */
   unit: string;
   /** The unit as sent, when it differed from the canonical one. */
   fromUnit: string | null;
+  dimension: Dimension | undefined;
+  /** Affine with a positive scale (or the identity): it keeps order, and maps a mean to the mean of the mapped values. */
+  convert: (v: number) => number;
 }
 
-/** Converts a numeric value into the canonical unit of its dimension; unknown units pass through. */
-export function normaliseNumber(value: number, unit: string): Normalised {
-  const conv = conversionOf(unit);
-  if (conv === null) return { value, unit, fromUnit: null };
-  const out = conv.convert(value);
-  return { value: out, unit: conv.canonical, fromUnit: unit === conv.canonical ? null : unit };
+// Units as sent repeat endlessly: one normalisation per spelling, none per value.
+const seen = new Map<string, UnitNormalisation>();
+
+/** The canonical unit of a unit as sent and the conversion into it; unknown units pass through. */
+export function normalisationOf(unit: string): UnitNormalisation {
+  let n = seen.get(unit);
+  if (n === undefined) {
+    const c = CONVERSIONS.get(unit.trim().toLowerCase());
+    n = c === undefined
+      ? { unit, fromUnit: null, dimension: undefined, convert: id }
+      : { unit: c.canonical, fromUnit: unit === c.canonical ? null : unit, dimension: c.dimension, convert: c.convert };
+    if (seen.size < 10_000) seen.set(unit, n);
+  }
+  return n;
 }
