@@ -13,6 +13,8 @@ export interface LaneSync {
   lastAckedSeq: number | null;
   lastAckAt: number | null;
   evicted: number | null;
+  /** Of `evicted`, folded into rollups or thinned (gateways that downsample report it). */
+  downsampled: number | null;
 }
 
 export interface ReportedSync {
@@ -51,6 +53,7 @@ function laneOf(v: unknown): LaneSync | null {
     lastAckedSeq: num(v.lastAckedSeq),
     lastAckAt: timeOf(v.lastAckAt),
     evicted: num(v.evicted),
+    downsampled: num(v.downsampled),
   };
 }
 

@@ -67,6 +67,7 @@ const LaneSyncSchema = Type.Object(
     lastAckedSeq: Nullable(Type.Number()),
     lastAckAt: Nullable(Type.Number()),
     evicted: Nullable(Type.Number()),
+    downsampled: Nullable(Type.Number({ description: 'of evicted, folded into rollups or thinned rather than lost' })),
   },
   closed,
 );
@@ -106,7 +107,8 @@ export const VehicleSummarySchema = Type.Object(
     duplicateBatches: Type.Number(),
     validEvents: Type.Number(),
     quarantined: Type.Number(),
-    evicted: Type.Number(),
+    evicted: Type.Number({ description: 'telemetry the gateway evicted under its disk cap (Gold sync health)' }),
+    downsampled: Type.Number({ description: 'of evicted, folded into rollups or thinned positions rather than lost; 0 from gateways that do not report it' }),
     activeAlerts: Type.Number(),
     backlog: Nullable(BacklogSchema),
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syncStatus } from './vehicle-status.ts';
+import { summarize, syncStatus } from './vehicle-status.ts';
 
 const base = { nowMs: 1_000_000, onlineWindowMs: 120_000, connection: null, lastIngestMs: null, reportedAtMs: null };
 
@@ -21,5 +21,15 @@ describe('vehicle sync status', () => {
   it('is offline right after the hub saw the gateway leave, unless data arrived since', () => {
     expect(syncStatus({ ...base, lastIngestMs: 990_000, connection: { connected: false, at: 995_000 } })).toEqual({ status: 'offline', lastSeenMs: 995_000 });
     expect(syncStatus({ ...base, lastIngestMs: 999_000, connection: { connected: false, at: 995_000 } }).status).toBe('online');
+  });
+});
+
+describe('vehicle summary', () => {
+  const one = (health: Record<string, number>) =>
+    summarize({ id: 'TRK-1', deviceId: 'gw-1', health, connection: null, sync: null, activeAlerts: 0, nowMs: 1_000_000, onlineWindowMs: 120_000 });
+
+  it('carries evictions and, of those, the downsampled ones; 0 when sync health has none', () => {
+    expect(one({ evicted: 40, downsampled: 30 })).toMatchObject({ evicted: 40, downsampled: 30 });
+    expect(one({ evicted: 5 })).toMatchObject({ evicted: 5, downsampled: 0 });
   });
 });

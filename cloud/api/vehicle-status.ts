@@ -54,6 +54,8 @@ export interface VehicleSummary {
   validEvents: number;
   quarantined: number;
   evicted: number;
+  /** Of `evicted`, folded into rollups or thinned positions on the gateway rather than lost. */
+  downsampled: number;
   activeAlerts: number;
   backlog: (ReportedSync & { oldestUnsentAgeMs: number | null }) | null;
 }
@@ -98,6 +100,7 @@ export function summarize(o: {
     validEvents: numOr(h.validEvents, 0),
     quarantined: numOr(h.quarantined, 0),
     evicted: numOr(h.evicted, 0),
+    downsampled: numOr(h.downsampled, 0),
     activeAlerts: o.activeAlerts,
     backlog: o.sync
       ? { ...o.sync, oldestUnsentAgeMs: o.sync.oldestUnsentMs === null ? null : Math.max(0, o.nowMs - o.sync.oldestUnsentMs) }

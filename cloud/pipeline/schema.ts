@@ -17,8 +17,12 @@ import {
 import { LANES } from '../../shared/contracts/types.ts';
 import type { ColumnKind, ColumnSpec } from '../storage/column-batch.ts';
 
-/** 2: quality_daily.resent, gold_sync_health.resent_events, silver_streams.series (dedup of resent sensor items). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: quality_daily.resent, gold_sync_health.resent_events, silver_streams.series (dedup of resent sensor items).
+ * 3: silver_rollups, gold_sync_health.downsampled. An older program would append one column too few to
+ * gold_sync_health, so it must refuse this file rather than fail in every Gold refresh.
+ */
+export const SCHEMA_VERSION = 3;
 
 export const QUALITIES = ['good', 'suspect', 'bad'] as const;
 export const ALERT_STATES = ['raised', 'updated', 'cleared', 'summary'] as const;
@@ -406,7 +410,8 @@ export const DDL: string[] = [
     valid_events BIGINT NOT NULL,
     quarantined BIGINT NOT NULL,
     evicted BIGINT NOT NULL,
-    resent_events BIGINT NOT NULL DEFAULT 0
+    resent_events BIGINT NOT NULL DEFAULT 0,
+    downsampled BIGINT NOT NULL DEFAULT 0
   )`,
 ];
 
@@ -439,6 +444,7 @@ const MIGRATIONS: string[] = [
   'ALTER TABLE quality_daily ADD COLUMN IF NOT EXISTS resent BIGINT DEFAULT 0',
   'ALTER TABLE gold_sync_health ADD COLUMN IF NOT EXISTS resent_events BIGINT DEFAULT 0',
   `ALTER TABLE silver_streams ADD COLUMN IF NOT EXISTS series VARCHAR DEFAULT '{}'`,
+  'ALTER TABLE gold_sync_health ADD COLUMN IF NOT EXISTS downsampled BIGINT DEFAULT 0',
 ];
 
 export async function createSchema(conn: DuckDBConnection): Promise<void> {

@@ -84,15 +84,26 @@ export class TestGateway {
     };
   }
 
-  status(t: number, connectivity: 'online' | 'offline' | 'connecting', backlogEvents: number, evicted = 0) {
+  /** `downsampled` only when given: older gateways leave it out. */
+  status(t: number, connectivity: 'online' | 'offline' | 'connecting', backlogEvents: number, evicted = 0, downsampled?: number) {
+    const lane = { backlogEvents, backlogBytes: backlogEvents * 40, oldestUnsentMs: backlogEvents ? t - 60_000 : null, lastAckedSeq: 1, lastAckAt: t, evicted };
     return {
       kind: 'status' as const,
       t,
       body: {
         v: 2, gateway: this.device, vehicle: this.vehicle, bootId: 'boot-1', sensorTime: t, connectivity, version: '1.0.0', uptimeS: 100,
-        lanes: { telemetry: { backlogEvents, backlogBytes: backlogEvents * 40, oldestUnsentMs: backlogEvents ? t - 60_000 : null, lastAckedSeq: 1, lastAckAt: t, evicted } },
+        lanes: { telemetry: downsampled === undefined ? lane : { ...lane, downsampled } },
         rejects: 0, diskBytes: 1000,
       },
+    };
+  }
+
+  /** One minute of a signal folded by the gateway, starting at `t`; `t` (the event's gateway time) is its last reading. */
+  rollup(signal: string, unit: string, t: number, count: number, min: number, max: number, mean: number) {
+    return {
+      kind: 'rollup' as const,
+      t: t + 59_000,
+      body: { v: 2, vehicle: this.vehicle, sensor: 'j1939', signal, unit, sensorTime: t, windowMs: 60_000, count, min, max, mean, first: t, last: t + 59_000, bad: 0 },
     };
   }
 

@@ -1,6 +1,6 @@
 /** Fleet, vehicle detail and the vehicle page's series over a real pipeline, with a fake hub. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, NOW, removeTempDirs, startApi, type ApiFixture } from './support.ts';
+import { bearer, hubMessage, NOW, removeTempDirs, startApi, TestGateway, type ApiFixture } from './support.ts';
 
 let f: ApiFixture;
 beforeAll(async () => {
@@ -120,6 +120,44 @@ describe('vehicle page series (fake hub)', () => {
     expect((await get('/api/v1/vehicles/TRK-1/series?signal=wheel_speed&from=2025-06-03&to=2025-06-02')).body.message).toMatch(/before/);
     expect((await get('/api/v1/vehicles/TRK-1/series?signal=wheel_speed&from=2024-01-01&to=2025-06-02')).status).toBe(400);
     expect((await get('/api/v1/vehicles/TRK-1/series?signal=wheel_speed&from=2025-02-31')).body.message).toMatch(/not a real day/);
+  });
+});
+
+describe('rollups and downsampled evictions (fake hub)', () => {
+  const MIN = 60_000;
+  const t0 = NOW - 60 * MIN;
+  const gw = new TestGateway('gw-5', 'TRK-5');
+  let g: ApiFixture;
+  const get5 = async (url: string) => (await g.app.inject({ url, headers: bearer(g.tokens.viewer) })).json() as Record<string, any>;
+  beforeAll(async () => {
+    g = await startApi();
+    g.hub.addDevice('gw-5', {
+      sync: { lanes: { telemetry: { backlogEvents: 0, backlogBytes: 0, oldestUnsentMs: null, lastAckedSeq: 9, lastAckAt: NOW - 5000, evicted: 40, downsampled: 30 } }, updatedAt: NOW - 5000 },
+    });
+    const telemetry = [
+      gw.reading('reefer_supply_temp', 4, 'C', t0 + 30 * MIN),
+      // 35.6..39.2 F, mean 37.4 F = 2..4 C, mean 3 C.
+      gw.rollup('reefer_supply_temp', 'F', t0, 600, 35.6, 39.2, 37.4),
+      gw.rollup('reefer_supply_temp', 'C', t0 + MIN, 200, 1, 5, 2),
+      gw.rollup('reefer_supply_temp', 'C', t0 + 20 * MIN, 100, 6, 8, 7),
+      gw.rollup('fuel_rate', 'gal/h', t0, 10, 1, 3, 2),
+    ];
+    await g.pipeline.sink.accept(hubMessage('gw-5', gw.batch('telemetry', telemetry), NOW - 60_000));
+    await g.pipeline.sink.accept(hubMessage('gw-5', gw.batch('status', [gw.status(t0 + 40 * MIN, 'online', 0, 40, 30)]), NOW - 60_000));
+    await g.pipeline.processPending();
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('tells evictions folded into rollups from lost ones, in Gold and in the twin report', async () => {
+    const v = (await get5('/api/v1/vehicles/TRK-5')).vehicle;
+    expect(v).toMatchObject({ evicted: 40, downsampled: 30 });
+    expect(v.backlog.lanes.telemetry).toMatchObject({ evicted: 40, downsampled: 30 });
+    // A gateway that does not report it: 0 in Gold, null in its twin report.
+    const t1 = (await get5('/api/v1/vehicles')).vehicles.find((x: { id: string }) => x.id === 'TRK-1');
+    expect(t1).toMatchObject({ evicted: 0, downsampled: 0 });
+    expect(t1.backlog.lanes.telemetry.downsampled).toBeNull();
   });
 });
 

@@ -138,6 +138,14 @@ describe('silver_rollups', () => {
   });
 });
 
+describe('sync health', () => {
+  it('tells evictions folded into rollups from the rest, per gateway epoch, missing as 0', async () => {
+    const [h] = await p.queries.syncHealth(VEHICLE);
+    // Epoch of this journal: highest reported 900 evicted, 800 of them downsampled; the older epoch: 10, none.
+    expect(h).toMatchObject({ evicted: 910, downsampled: 800 });
+  });
+});
+
 describe('silver_rollups in the Silver operations', () => {
   it('is exported by day', async () => {
     expect(await p.exportTarget!.list('silver/silver_rollups/')).toEqual([DAY_KEY]);

@@ -13,7 +13,7 @@ const COLUMNS = [
   { key: 'gaps', label: 'Open gaps', value: (v) => v.openGapEvents },
   { key: 'dups', label: 'Duplicates', value: (v) => v.duplicateEvents + v.duplicateBatches },
   { key: 'quarantined', label: 'Quarantined', value: (v) => v.quarantined },
-  { key: 'evicted', label: 'Evicted', value: (v) => v.evicted },
+  { key: 'evicted', label: 'Evicted', value: (v) => v.evicted, title: 'telemetry the gateway dropped under its disk cap; "rolled up": folded into rollups or thinned, not lost' },
   { key: 'alerts', label: 'Active alerts', value: (v) => v.activeAlerts },
 ];
 
@@ -78,7 +78,8 @@ export function fleetView(root, { navigate }) {
           h('td', { class: `num ${v.openGapEvents > 0 ? 'warn' : ''}`, title: `${v.openGaps} gaps` }, num(v.openGapEvents)),
           h('td', { class: 'num' }, num(v.duplicateEvents + v.duplicateBatches)),
           h('td', { class: `num ${v.quarantined > 0 ? 'warn' : ''}` }, num(v.quarantined)),
-          h('td', { class: `num ${v.evicted > 0 ? 'bad' : ''}` }, num(v.evicted)),
+          // Folded into rollups is a loss of detail, not of data: only the rest is marked bad.
+          h('td', { class: `num ${v.evicted > v.downsampled ? 'bad' : v.evicted > 0 ? 'warn' : ''}` }, num(v.evicted), v.downsampled > 0 ? h('span', { class: 'muted small' }, ` (${num(v.downsampled)} rolled up)`) : null),
           h('td', { class: `num ${v.activeAlerts > 0 ? 'bad' : ''}` }, num(v.activeAlerts)),
         ),
       );

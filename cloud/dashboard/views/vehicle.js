@@ -66,7 +66,7 @@ export function vehicleView(root, { id }) {
             ['Open sequence gaps', `${num(v.openGaps)} (${num(v.openGapEvents)} events missing)`],
             ['Duplicates', `${num(v.duplicateEvents)} events, ${num(v.duplicateBatches)} batches`],
             ['Quarantined', num(v.quarantined)],
-            ['Evicted on the gateway', num(v.evicted)],
+            ['Evicted on the gateway', v.downsampled > 0 ? `${num(v.evicted)} (${num(v.downsampled)} folded into rollups, ${num(v.evicted - v.downsampled)} lost)` : num(v.evicted)],
           ]),
         ),
         section(
@@ -89,7 +89,7 @@ export function vehicleView(root, { id }) {
                     'tbody',
                     {},
                     Object.entries(b.lanes).map(([lane, l]) =>
-                      h('tr', {}, h('td', {}, lane), h('td', { class: 'num' }, num(l.backlogEvents)), h('td', { class: 'num' }, bytes(l.backlogBytes)), h('td', { class: 'num' }, l.oldestUnsentMs ? ago(l.oldestUnsentMs) : '–'), h('td', { class: 'num' }, num(l.lastAckedSeq)), h('td', { class: 'num' }, num(l.evicted))),
+                      h('tr', {}, h('td', {}, lane), h('td', { class: 'num' }, num(l.backlogEvents)), h('td', { class: 'num' }, bytes(l.backlogBytes)), h('td', { class: 'num' }, l.oldestUnsentMs ? ago(l.oldestUnsentMs) : '–'), h('td', { class: 'num' }, num(l.lastAckedSeq)), h('td', { class: 'num' }, num(l.evicted), l.downsampled > 0 ? ` (${num(l.downsampled)} rolled up)` : '')),
                     ),
                   ),
                 ),

@@ -238,22 +238,26 @@ async function refreshSyncHealth(conn: DuckDBConnection): Promise<void> {
     )
   ).getRows())
     totals.set(String(v), { valid: n(valid), quarantined: n(q), lastEventMs: nn(last), resent: n(resent) });
-  const evicted = new Map<string, number>();
-  for (const [v, e] of (
+  // Both counters only grow within a journal epoch: the highest a gateway reported per epoch, summed. A lane's
+  // `downsampled` is missing from older gateways (0); TRY_CAST keeps an odd value from failing the refresh.
+  const evicted = new Map<string, { evicted: number; downsampled: number }>();
+  for (const [v, e, d] of (
     await conn.runAndReadAll(
-      `SELECT vehicle, sum(m)::DOUBLE FROM (
-         SELECT vehicle, gateway, epoch, max(evicted) AS m FROM silver_status WHERE vehicle IN (SELECT vehicle FROM gold_batch) GROUP BY ALL
+      `SELECT vehicle, sum(e)::DOUBLE, sum(d)::DOUBLE FROM (
+         SELECT vehicle, gateway, epoch, max(evicted) AS e,
+                max(coalesce(list_sum(TRY_CAST(json_extract(lanes_json, '$.*.downsampled') AS BIGINT[])), 0)) AS d
+         FROM silver_status WHERE vehicle IN (SELECT vehicle FROM gold_batch) GROUP BY ALL
        ) GROUP BY vehicle`,
     )
   ).getRows())
-    evicted.set(String(v), n(e));
+    evicted.set(String(v), { evicted: n(e), downsampled: n(d) });
 
   await conn.run('DELETE FROM gold_sync_health WHERE vehicle IN (SELECT vehicle FROM gold_batch)');
   const rows: Plain[][] = [];
   for (const v of vehicles) {
     const t = totals.get(v) ?? { valid: 0, quarantined: 0, lastEventMs: null, resent: 0 };
-    const h = computeSyncHealth(streams.get(v) ?? [], { ...t, evicted: evicted.get(v) ?? 0 });
-    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.validEvents, h.quarantined, h.evicted, h.resentEvents]);
+    const h = computeSyncHealth(streams.get(v) ?? [], { ...t, ...(evicted.get(v) ?? { evicted: 0, downsampled: 0 }) });
+    rows.push([v, h.lastEventMs, h.lastIngestMs, h.ingestLagMs, h.maxIngestLagMs, h.openGaps, h.openGapEvents, h.closedGaps, h.duplicateEvents, h.validEvents, h.quarantined, h.evicted, h.resentEvents, h.downsampled]);
   }
   await appendPlainRows(conn, 'gold_sync_health', rows);
 }

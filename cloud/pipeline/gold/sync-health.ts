@@ -27,13 +27,15 @@ export interface SyncHealthRow {
   validEvents: number;
   quarantined: number;
   evicted: number;
+  /** Of `evicted`, telemetry the gateway folded into rollups or thinned rather than lost (0 from older gateways). */
+  downsampled: number;
   /** Sensor items journalled twice with different seqs (a resend after a gateway crash), dropped by natural key. */
   resentEvents: number;
 }
 
 export function computeSyncHealth(
   streams: StreamRow[],
-  totals: { valid: number; quarantined: number; lastEventMs: number | null; evicted: number; resent?: number },
+  totals: { valid: number; quarantined: number; lastEventMs: number | null; evicted: number; downsampled?: number; resent?: number },
 ): SyncHealthRow {
   let gaps = 0;
   let missing = 0;
@@ -62,6 +64,7 @@ export function computeSyncHealth(
     validEvents: totals.valid,
     quarantined: totals.quarantined,
     evicted: totals.evicted,
+    downsampled: totals.downsampled ?? 0,
     resentEvents: totals.resent ?? 0,
   };
 }
