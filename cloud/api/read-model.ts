@@ -248,6 +248,28 @@ export class ReadModel {
     };
   }
 
+  /**
+   * A signal's rollups (readings the gateway folded for want of room) in the same buckets as readingSeries, by
+   * window start: min and max over the windows, the mean weighted by count, n = the readings they stand for.
+   * Windows of bad readings only (count 0) have no figures and are left out.
+   */
+  async rollupSeries(q: TimeRange & { signal: string; bucketMs: number }): Promise<{ unit: string | null; points: SeriesPoint[] }> {
+    const conn = this.need('time series');
+    const b = q.bucketMs;
+    const r = await conn.runAndReadAll(
+      `SELECT (event_ms // CAST(? AS BIGINT)) * CAST(? AS BIGINT) AS t, sum(mean * count) / sum(count), min(min), max(max), sum(count), any_value(unit)
+       FROM silver_rollups
+       WHERE vehicle = ? AND signal = ? AND event_ms >= CAST(? AS BIGINT) AND event_ms < CAST(? AS BIGINT) AND count > 0
+       GROUP BY 1 ORDER BY 1`,
+      [b, b, q.vehicle, q.signal, q.fromMs, q.toMs],
+    );
+    const rows = r.getRows();
+    return {
+      unit: rows.length ? sn(rows[0]![5]) : null,
+      points: rows.map((x) => ({ t: n(x[0]), avg: n(x[1]), min: n(x[2]), max: n(x[3]), n: n(x[4]) })),
+    };
+  }
+
   /** A position field (GPS speed, altitude, ...) in time buckets. */
   async positionSeries(q: TimeRange & { field: PositionField; maxPoints: number }): Promise<{ bucketMs: number; points: SeriesPoint[] }> {
     const conn = this.need('time series');

@@ -159,6 +159,32 @@ describe('rollups and downsampled evictions (fake hub)', () => {
     expect(t1).toMatchObject({ evicted: 0, downsampled: 0 });
     expect(t1.backlog.lanes.telemetry.downsampled).toBeNull();
   });
+
+  it('adds the rollups of a reading signal beside its points, in the same buckets', async () => {
+    const body = await get5(`/api/v1/vehicles/TRK-5/series?signal=reefer_supply_temp&from=${t0}&to=${NOW}&maxPoints=6`);
+    expect(body).toMatchObject({ unit: 'C', bucketMs: 600_000 });
+    expect(body.points).toEqual([{ t: t0 + 30 * MIN, avg: 4, min: 4, max: 4, n: 1 }]);
+    expect(body.rollups).toHaveLength(2);
+    // Two windows in the first bucket: the mean weighted by the readings each stands for.
+    expect(body.rollups[0]).toMatchObject({ t: t0, min: 1, max: 5, n: 800 });
+    expect(body.rollups[0].avg).toBeCloseTo((3 * 600 + 2 * 200) / 800, 9);
+    expect(body.rollups[1]).toEqual({ t: t0 + 20 * MIN, avg: 7, min: 6, max: 8, n: 100 });
+  });
+
+  it('names the unit from the rollups when the range has no readings, and has none for positions', async () => {
+    const fuel = await get5(`/api/v1/vehicles/TRK-5/series?signal=fuel_rate&from=${t0}&to=${NOW}`);
+    expect(fuel).toMatchObject({ unit: 'L/h', points: [] });
+    expect(fuel.rollups).toHaveLength(1);
+    expect(fuel.rollups[0].max).toBeCloseTo(3 * 3.785411784, 9);
+    expect((await get5(`/api/v1/vehicles/TRK-5/series?signal=speed_kmh&source=positions&from=${t0}&to=${NOW}`)).rollups).toEqual([]);
+  });
+
+  it('documents the rollups in the OpenAPI schema', async () => {
+    const doc = (await g.app.inject({ url: '/api/openapi.json' })).json();
+    const series = doc.paths['/api/v1/vehicles/{id}/series'].get.responses['200'].content['application/json'].schema;
+    expect(series.properties.rollups.type).toBe('array');
+    expect(series.required).toContain('rollups');
+  });
 });
 
 describe('without a read connection on the pipeline (fake hub)', () => {

@@ -139,7 +139,7 @@ export function vehicleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'A signal over time, in buckets (avg, min, max, count)',
         description:
-          "source=readings (default): a reading signal from Silver (booleans as 0/1). source=positions: a GPS field (signal = speed_kmh, altitude_m, heading, hdop or satellites). Range defaults to the last 24 h, at most 31 days.",
+          "source=readings (default): a reading signal from Silver (booleans as 0/1). source=positions: a GPS field (signal = speed_kmh, altitude_m, heading, hdop or satellites). Range defaults to the last 24 h, at most 31 days. rollups: for source=readings, the signal's rollups in the same buckets (by window start): readings the gateway folded when its journal ran short of room, which the cloud never received one by one; avg is weighted by count and n counts the readings they stand for. Empty for source=positions.",
         tags,
         params: IdParams,
         querystring: SeriesQuery,
@@ -153,6 +153,7 @@ export function vehicleRoutes(app: FastifyInstance, ctx: ApiContext): void {
               toMs: Type.Number(),
               bucketMs: Type.Number(),
               points: Type.Array(SeriesPointSchema),
+              rollups: Type.Array(SeriesPointSchema, { description: 'rollups of the signal in the same buckets; not part of points' }),
             },
             { additionalProperties: false },
           ),
@@ -168,10 +169,11 @@ export function vehicleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const field = POSITION_FIELDS.find((f) => f === q.signal);
         if (field === undefined) throw new ApiError(400, `query parameter 'signal' must be one of ${POSITION_FIELDS.join(', ')} when source=positions`);
         const s = await ctx.read.positionSeries({ vehicle: req.params.id, ...r, field, maxPoints });
-        return { signal: field, source: 'positions', unit: field === 'speed_kmh' ? 'km/h' : field === 'altitude_m' ? 'm' : null, ...r, ...s };
+        return { signal: field, source: 'positions', unit: field === 'speed_kmh' ? 'km/h' : field === 'altitude_m' ? 'm' : null, ...r, ...s, rollups: [] };
       }
       const s = await ctx.read.readingSeries({ vehicle: req.params.id, ...r, signal: q.signal, maxPoints });
-      return { signal: q.signal, source: 'readings', ...r, ...s };
+      const rollups = await ctx.read.rollupSeries({ vehicle: req.params.id, ...r, signal: q.signal, bucketMs: s.bucketMs });
+      return { signal: q.signal, source: 'readings', ...r, ...s, unit: s.unit ?? rollups.unit, rollups: rollups.points };
     },
   );
 
