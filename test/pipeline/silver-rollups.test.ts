@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldTelemetry } from '../../edge/journal/rollup.ts';
 import { openPipeline, type Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
-import { DEVICE, FakeGateway, hubMessage, queryRows, reading, rollup, status, tempDir, VEHICLE } from './fixtures.ts';
+import { DEVICE, FakeGateway, hubMessage, position, queryRows, reading, readingV1, rollup, status, tempDir, VEHICLE } from './fixtures.ts';
 
 const T = Date.UTC(2024, 2, 4, 6);
 const MIN = 60_000;
@@ -126,6 +127,46 @@ describe('silver_rollups', () => {
       expect(rows.map((x) => [x.seq, x.count])).toEqual([[1n, 50n], [2n, 50n], [6n, 20n]]);
       const [d] = await q.queries.quality({ vehicle: VEHICLE });
       expect(d).toMatchObject({ valid: 4, duplicates: 2, resent: 2 });
+    } finally {
+      await q.close();
+      await r.cleanup();
+    }
+  });
+
+  it("stores what the gateway's own fold makes, every reading it folded accounted for", async () => {
+    const r = await tempDir();
+    const q = await openPipeline({ dataDir: join(r.dir, 'data'), settings: { export: { enabled: false } } });
+    try {
+      // Three minutes of readings as a journal holds them: a temperature in F (some bad), a door, old firmware, GPS.
+      const g = new FakeGateway();
+      const items = [];
+      for (let i = 0; i < 180; i++) {
+        const t = T + i * 1000;
+        items.push(reading(VEHICLE, 'reefer_supply_temp', 35 + (i % 7), 'F', t, { quality: i % 10 === 0 ? 'bad' : 'good' }));
+        items.push(reading(VEHICLE, 'cargo_door', i % 4 === 0, '', t));
+        // The gateway journals a v1 reading as validated, with `v: 1`.
+        const v1 = readingV1(VEHICLE, 'battery_voltage', 27 + (i % 3) / 10, 'V', t);
+        items.push({ ...v1, body: { ...v1.body, v: 1 } });
+        items.push(position(VEHICLE, 52 + i / 1e4, 4.9, t, 50));
+      }
+      const held = g.stamp('telemetry', items);
+      const fold = foldTelemetry(held, MIN);
+      const out = g.stamp('telemetry', fold.out);
+      await q.sink.accept(hubMessage(DEVICE, g.batch('telemetry', out), ENQUEUED));
+      await q.processPending();
+
+      expect(fold.consumed).toHaveLength(held.length);
+      expect(await queryRows(q, 'SELECT reason, detail, raw_json FROM quarantine')).toEqual([]);
+      const made = out.filter((e) => e.kind === 'rollup');
+      expect(made).toHaveLength(9);
+      const rows = await queryRows(q, `SELECT signal, unit, sum(count + bad)::INTEGER AS folded, sum(bad)::INTEGER AS bad, min(min) AS lo, max(max) AS hi FROM silver_rollups GROUP BY ALL ORDER BY signal`);
+      expect(rows).toEqual([
+        { signal: 'battery_voltage', unit: 'V', folded: 180, bad: 0, lo: 27, hi: 27.2 },
+        { signal: 'cargo_door', unit: '', folded: 180, bad: 0, lo: 0, hi: 1 },
+        { signal: 'reefer_supply_temp', unit: 'C', folded: 180, bad: 18, lo: ((35 - 32) * 5) / 9, hi: ((41 - 32) * 5) / 9 },
+      ]);
+      // Thinned positions are positions: the newest of each window.
+      expect((await q.queries.counts()).silver.positions).toBe(3);
     } finally {
       await q.close();
       await r.cleanup();
