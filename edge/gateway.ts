@@ -171,6 +171,9 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     lastReport = null; // report the outcome promptly
   };
 
+  const appendStatus = (): void => {
+    journal.append('status', { rt: Date.now(), kind: 'status', body: statusEvent(syncInputs()) }).catch((err: Error) => log.warn({ err: err.message }, 'status not journalled'));
+  };
   const timers: NodeJS.Timeout[] = [];
   let lastReport: { at: number; doc: string } | null = null;
   if (settings.uplink.connectionString) {
@@ -190,8 +193,8 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
           const drained = (await forwarder?.flush(timeoutMs)) ?? false;
           return { status: drained ? 200 : 202, payload: { drained, lanes: laneStatuses(journal.status()) } };
         },
-        pauseUplink: async () => (forwarder?.setPaused(true), { status: 200, payload: { paused: true } }),
-        resumeUplink: async () => (forwarder?.setPaused(false), { status: 200, payload: { paused: false } }),
+        pauseUplink: async () => (forwarder?.setPaused(true), appendStatus(), { status: 200, payload: { paused: true } }),
+        resumeUplink: async () => (appendStatus(), forwarder?.setPaused(false), { status: 200, payload: { paused: false } }),
       },
       onDesired: (doc, full) => {
         desiredDoc = full ? doc : mergePatch(desiredDoc, doc);
@@ -205,7 +208,12 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
       onSent: (lane, events) => (metrics.batchesSent.inc({ lane }), metrics.eventsSent.inc({ lane }, events)),
       onSendFailed: () => metrics.sendFailures.inc(),
     });
-    link.on('state', (s) => log.info({ state: s }, 'uplink state'));
+    link.on('state', (s) => {
+      log.info({ state: s }, 'uplink state');
+      // The cloud learns evictions and downsampling from status events: after an outage it needs them at once, not
+      // at the next minute's.
+      if (s === 'online') appendStatus();
+    });
     link.start();
     forwarder.start();
     timers.push(
@@ -223,9 +231,6 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
 
   // Time-based rules (silence, durations) need a clock even when no reading arrives.
   timers.push(setInterval(() => ruleNow() > 0 && emit(engine.tick(ruleNow())), 1000));
-  const appendStatus = (): void => {
-    journal.append('status', { rt: Date.now(), kind: 'status', body: statusEvent(syncInputs()) }).catch((err: Error) => log.warn({ err: err.message }, 'status not journalled'));
-  };
   timers.push(setInterval(appendStatus, STATUS_EVENT_INTERVAL_MS));
   appendStatus();
 

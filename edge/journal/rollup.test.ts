@@ -84,6 +84,12 @@ describe('foldTelemetry', () => {
     expect(rollups(out)[0]).not.toHaveProperty('spn');
   });
 
+  it('reads a reading without v as v1 (its time is ts)', () => {
+    const body = { vehicle: 'truck-1', sensor: 'ecu', signal: 'coolant_temp', value: 1, unit: 'C', ts: T + 5 };
+    const ev = [1, 2].map((seq) => ({ seq: 5000 + seq, rt: T, kind: 'reading', body }) as unknown as StampedEvent);
+    expect(rollups(foldTelemetry(ev, 60_000).out)[0]).toMatchObject({ sensorTime: T, first: T + 5, last: T + 5, count: 2 });
+  });
+
   it('keeps the newest position of each window as it was, even when positions arrive out of order', () => {
     const ev = [position(T + 30_000, 2), position(T + 50_000, 3), position(T + 10_000, 1), position(T + 61_000, 4)];
     const { consumed, out } = foldTelemetry(ev, 60_000);

@@ -43,7 +43,8 @@ interface PositionGroup {
   newestTime: EpochMs;
 }
 
-const timeOf = (b: { v: 1; ts: EpochMs } | { v: 2; sensorTime: EpochMs }): EpochMs => (b.v === 1 ? b.ts : b.sensorTime);
+// Anything but v 2 is read as v 1: old firmware may have left `v` out altogether.
+const timeOf = (b: { v: 1; ts: EpochMs } | { v: 2; sensorTime: EpochMs }): EpochMs => (b.v === 2 ? b.sensorTime : b.ts);
 
 /** The number a reading contributes, or null when it cannot be folded (text). */
 function foldable(value: ReadingV1['value']): number | null {
