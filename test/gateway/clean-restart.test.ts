@@ -72,8 +72,8 @@ describe('SIGTERM and restart', () => {
       expect(secondRun.length).toBeGreaterThan(0);
       expect(Math.min(...secondRun)).toBe(Math.max(...firstRun) + 1);
     }
-    // The status lane holds one snapshot per boot.
-    expect(auditLane(hub.sink.batches, 'status', epoch!).events.map((e) => (e.kind === 'status' ? e.body.bootId : ''))).toEqual([first.bootId, second.bootId]);
+    // The status lane holds two snapshots per boot: at start, and when the uplink came online.
+    expect(auditLane(hub.sink.batches, 'status', epoch!).events.map((e) => (e.kind === 'status' ? e.body.bootId : ''))).toEqual([first.bootId, first.bootId, second.bootId, second.bootId]);
 
     const telemetry = auditLane(hub.sink.batches, 'telemetry', epoch!);
     const atHub = readingKeys(telemetry.events);

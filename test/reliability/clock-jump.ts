@@ -19,6 +19,7 @@ import { expect } from 'vitest';
 const GATEWAY = 'gw-clock';
 const VEHICLE = 'truck-clock';
 const HOUR = 3_600_000;
+const STATUS_AHEAD = `lane = 'status' AND reason = 'event_time_future'`;
 
 export interface ClockPhase {
   /** Gateway clock offset from real time during the phase. */
@@ -46,7 +47,14 @@ export interface ClockJumpFigures {
   /** Rows whose sensor time or hub time lies outside the real time of the run. */
   eventTimeOutsideRun: number;
   ingestTimeOutsideRun: number;
+  /** Quarantined rows other than statusAheadOfHub. */
   quarantined: number;
+  /**
+   * The gateway's status snapshots stamped by its clock while that ran ahead of the hub: quarantined as from the
+   * future, as they should be. It journals one whenever its uplink comes online, so reconnects inside a forward phase
+   * make them.
+   */
+  statusAheadOfHub: number;
   /**
    * Telemetry events the gateway sent in the first seconds after each jump back (to a smaller offset), before the
    * link dropped. Batch ages run on the monotonic clock, so a batch started before the jump still leaves on time.
@@ -146,7 +154,9 @@ export async function runClockJump(opts: { phases: ClockPhase[]; ratePerS?: numb
     const maxSeq = Math.max(0, ...seqs.keys());
     let missingSeqs = 0;
     for (let s = 1; s <= maxSeq; s++) if (!seqs.has(s)) missingSeqs++;
-    const [[quarantined]] = (await cloud.sql(`SELECT count(*)::DOUBLE FROM quarantine WHERE device_id = '${GATEWAY}'`)) as [[number]];
+    const [[quarantined, statusAhead]] = (await cloud.sql(
+      `SELECT count(*) FILTER (WHERE NOT ${STATUS_AHEAD})::DOUBLE, count(*) FILTER (WHERE ${STATUS_AHEAD})::DOUBLE FROM quarantine WHERE device_id = '${GATEWAY}'`,
+    )) as [[number, number]];
     return {
       phases,
       readingsPublished: sentKeys.size,
@@ -162,6 +172,7 @@ export async function runClockJump(opts: { phases: ClockPhase[]; ratePerS?: numb
       eventTimeOutsideRun: eventOutside,
       ingestTimeOutsideRun: ingestOutside,
       quarantined: Number(quarantined),
+      statusAheadOfHub: Number(statusAhead),
       sentAfterJumpBack,
       reconnects: reconnects(),
     };
