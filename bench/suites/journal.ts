@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import type { BenchOptions, BenchRow, BenchSuite } from '../harness.ts';
@@ -159,6 +160,54 @@ async function backlogFigures(n: number): Promise<BenchRow[]> {
 
 const APPEND_ROW = `durable appends, ${APPENDERS} concurrent appenders (group commit, sync)`;
 
+interface PastTheMark {
+  rate: number;
+  maxStallMs: number;
+  folded: number;
+  evicted: number;
+}
+
+/**
+ * Appends to a journal already past its downsampling mark, folding as it goes (or, with `fold` false, evicting at the
+ * cap instead): the cost of downsampling to ingest and to the event loop, which alerts share. Ten signals at 10 Hz of
+ * sensor time each, so that a 60 s window holds 600 readings of a signal.
+ */
+async function pastTheMark(fold: boolean, total: number): Promise<PastTheMark> {
+  const capBytes = 8 * 2 ** 20;
+  const T0 = 1_700_000_040_000;
+  const item = (i: number) => {
+    const it = itemFor('telemetry', i, T0 + i * 10 + 5);
+    return it.kind === 'reading' ? { ...it, body: { ...it.body, signal: `sig_${i % 10}` } } : it;
+  };
+  return withDir(async (dir) => {
+    const j = await Journal.open({ dir, capBytes, downsampleAtPercent: 50, downsampleWindowMs: fold ? 60_000 : 0 });
+    try {
+      // Fill to the mark first, in waves as sensors would.
+      let i = 0;
+      for (; j.status().liveBytes < capBytes / 2; i += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => j.append('telemetry', item(i + k))));
+      const stalls = monitorEventLoopDelay({ resolution: 1 });
+      stalls.enable();
+      const base = i;
+      const rate = await concurrentLoops(total, (k) => j.append('telemetry', item(base + k)));
+      stalls.disable();
+      const st = j.laneStatus('telemetry');
+      return { rate, maxStallMs: stalls.max / 1e6, folded: st.downsampled ?? 0, evicted: st.evicted };
+    } finally {
+      await j.close();
+    }
+  });
+}
+
+async function downsamplingFigures(total: number): Promise<BenchRow[]> {
+  const evict = await pastTheMark(false, total);
+  const fold = await pastTheMark(true, total);
+  const note = `${total} appends past 50 % of an 8 MiB cap; folded ${fold.folded} (evicted outright ${fold.evicted - fold.folded}); eviction only: ${evict.evicted} evicted`;
+  return [
+    { group: GROUP, name: 'durable appends past the downsampling mark, folding', value: fold.rate, unit: 'appends/s', higherIsBetter: true, baseline: { name: 'same, eviction only', value: evict.rate }, note },
+    { group: GROUP, name: 'longest event-loop stall while folding', value: fold.maxStallMs, unit: 'ms', higherIsBetter: false, baseline: { name: 'same, eviction only', value: evict.maxStallMs } },
+  ];
+}
+
 export const journalSuite: BenchSuite = {
   name: 'journal',
   check(rows: BenchRow[]): Record<string, boolean> {
@@ -182,6 +231,7 @@ export const journalSuite: BenchSuite = {
         note: 'fsync is cheap on this VM; on flash the gap widens',
       },
       ...(await backlogFigures(opts.quick ? 100_000 : 1_000_000)),
+      ...(await downsamplingFigures(opts.quick ? 30_000 : 200_000)),
     ];
   },
 };
