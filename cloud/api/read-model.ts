@@ -220,11 +220,16 @@ export class ReadModel {
   /** Numeric (and boolean, as 0/1) reading signals of a vehicle in a time range, with counts. */
   async signals(q: TimeRange): Promise<{ signal: string; unit: string; n: number }[]> {
     const conn = this.need('signal lists');
+    // A signal the gateway had to fold (an outage's readings all in rollups) is still a signal of that range.
     const r = await conn.runAndReadAll(
-      `SELECT signal, any_value(unit) AS unit, count(*) AS n FROM silver_readings
-       WHERE vehicle = ? AND event_ms >= CAST(? AS BIGINT) AND event_ms < CAST(? AS BIGINT) AND (value_num IS NOT NULL OR value_bool IS NOT NULL)
-       GROUP BY signal ORDER BY signal LIMIT 500`,
-      [q.vehicle, q.fromMs, q.toMs],
+      `SELECT signal, any_value(unit) AS unit, sum(n)::BIGINT AS n FROM (
+         SELECT signal, unit, 1 AS n FROM silver_readings
+         WHERE vehicle = ? AND event_ms >= CAST(? AS BIGINT) AND event_ms < CAST(? AS BIGINT) AND (value_num IS NOT NULL OR value_bool IS NOT NULL)
+         UNION ALL
+         SELECT signal, unit, count AS n FROM silver_rollups
+         WHERE vehicle = ? AND event_ms >= CAST(? AS BIGINT) AND event_ms < CAST(? AS BIGINT) AND count > 0
+       ) GROUP BY signal ORDER BY signal LIMIT 500`,
+      [q.vehicle, q.fromMs, q.toMs, q.vehicle, q.fromMs, q.toMs],
     );
     return r.getRows().map(([s, u, c]) => ({ signal: String(s), unit: String(u), n: n(c) }));
   }

@@ -179,6 +179,16 @@ describe('rollups and downsampled evictions (fake hub)', () => {
     expect((await get5(`/api/v1/vehicles/TRK-5/series?signal=speed_kmh&source=positions&from=${t0}&to=${NOW}`)).rollups).toEqual([]);
   });
 
+  it('lists a signal that has only rollups in the range, counting the readings they stand for', async () => {
+    const { signals } = await get5(`/api/v1/vehicles/TRK-5/signals?from=${t0}&to=${NOW}`);
+    expect(signals).toEqual(
+      expect.arrayContaining([
+        { signal: 'fuel_rate', unit: 'L/h', n: 10 },
+        { signal: 'reefer_supply_temp', unit: 'C', n: 901 },
+      ]),
+    );
+  });
+
   it('documents the rollups in the OpenAPI schema', async () => {
     const doc = (await g.app.inject({ url: '/api/openapi.json' })).json();
     const series = doc.paths['/api/v1/vehicles/{id}/series'].get.responses['200'].content['application/json'].schema;

@@ -4,6 +4,7 @@ import { api, ApiError, query, session } from '../api.js';
 import { timeChart } from '../charts.js';
 import { ago, append, bytes, clear, duration, h, isoDay, num, time } from '../dom.js';
 import { routeMap } from '../route-map.js';
+import { withRollups } from '../series.js';
 
 const DAY = 86_400_000;
 const PERIOD_LABEL = { offline: 'offline', connecting: 'connecting', paused: 'uplink paused', silent: 'no status (gateway off?)' };
@@ -126,7 +127,7 @@ async function renderCharts(root, id, from, to, range) {
     const { signals } = await api(`/api/v1/vehicles/${encodeURIComponent(id)}/signals${range}`);
     const series = async (signal, source = 'readings') => {
       const r = await api(`/api/v1/vehicles/${encodeURIComponent(id)}/series${query({ signal, source, from, to, maxPoints: 400 })}`);
-      return { name: source === 'positions' ? 'GPS speed' : signal, unit: r.unit, points: r.points.map((p) => ({ t: p.t, v: p.avg, min: p.min, max: p.max })) };
+      return { name: source === 'positions' ? 'GPS speed' : signal, unit: r.unit, points: withRollups(r.points, r.rollups ?? []) };
     };
     const names = signals.map((s) => s.signal);
     const speed = [...names.filter((n) => /speed/.test(n) && !/engine/.test(n)).map((n) => series(n)), series('speed_kmh', 'positions')];
