@@ -213,13 +213,20 @@ if start_and_settle; then
   exit 0
 fi
 if [ -n "$CURRENT" ] && [ "$CURRENT" != "releases/$VERSION" ]; then
+  # Going back beats a gateway that does not stay up, even when the older release cannot send all of the journal;
+  # not when it would not start at all beside it.
+  if ! journal_readable_by "$NODE_BIN" "$OPT/$CURRENT" && ! journal_runs_beside; then
+    die "release $VERSION did not stay up, and not switching back: $JOURNAL_DIR is in journal format $JOURNAL_FMT and
+  $CURRENT reads formats up to $READS_FMT: $(journal_consequence). Fix what keeps $VERSION from staying
+  up (journalctl -u $UNIT -b) and install it again; or, to run $CURRENT, stop $UNIT, move $JOURNAL_DIR away (its
+  unsent events stay in it for a release that reads it) and run rollback.sh"
+  fi
   say "release $VERSION did not stay up; switching back to $CURRENT"
   stop_if_active || true
   switch_link "$CURRENT" current
   switch_link "releases/$VERSION" previous
   install_unit_from "$OPT/$CURRENT"
   sysctl start "$UNIT" || true
-  # Going back beats a gateway that does not stay up, even when the older release cannot send all of the journal.
   if ! journal_readable_by "$NODE_BIN" "$OPT/$CURRENT"; then
     say "warning: $JOURNAL_DIR is in journal format $JOURNAL_FMT and $CURRENT reads formats up to $READS_FMT: it stores
   and alerts, but its uplink stops at the first event it cannot read (nothing is deleted). Fix what kept $VERSION from

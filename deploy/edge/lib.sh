@@ -64,7 +64,8 @@ start_and_settle() {
 # --- journal format ------------------------------------------------------------------------------------------
 # The journal says its on-disk format in <dataDir>/journal/FORMAT (edge/journal/format-marker.ts; no file: 1) and a
 # release says which formats it reads in package.json's fleetsync.journalFormat (missing: 1). An older release
-# cannot read what a newer one wrote: its uplink stops at the first event it cannot read.
+# cannot read what a newer one wrote: one from before the marker (format 1) runs, but its uplink stops at the first
+# event it cannot read; one that knows the marker (2 and up) refuses to open the journal and does not start.
 
 # The journal folder: dataDir from gateway.json (relative to the unit's WorkingDirectory), default /var/lib/fleetsync.
 journal_dir() { # node
@@ -87,4 +88,18 @@ journal_readable_by() { # node release-dir
   READS_FMT=$(FS_PKG=$2/package.json "$1" -p 'require(process.env.FS_PKG).fleetsync?.journalFormat ?? 1' 2>/dev/null) || READS_FMT=''
   case $READS_FMT in ''|*[!0-9]*) READS_FMT="unknown (cannot read $2/package.json)"; return 1 ;; esac
   [ "$JOURNAL_FMT" -le "$READS_FMT" ]
+}
+
+# After journal_readable_by said no: what that release would do with the journal, in a sentence part.
+journal_consequence() {
+  case $READS_FMT in
+    1) printf 'its uplink would stop at the first event it cannot read (it keeps storing and alerting; nothing is deleted)' ;;
+    *[!0-9]*) printf 'it may not be able to use the journal at all' ;;
+    *) printf 'it would refuse to open the journal and not start (no storing, no alerts; nothing is deleted)' ;;
+  esac
+}
+
+# 0 when that release would at least run (store and alert) beside the journal: it predates the format marker.
+journal_runs_beside() {
+  [ "$READS_FMT" = 1 ]
 }

@@ -6,8 +6,8 @@
 # newer release journalled are sent by the older one. If the journal is in a format the older release cannot read
 # (its FORMAT file against the release's package.json fleetsync.journalFormat), nothing is switched and the message
 # says how to send the journal first.
-#   --force   go back anyway: the older release stores and alerts, but its uplink stops at the first event it
-#             cannot read (nothing is deleted)
+#   --force   go back anyway: a release from before the format marker stores and alerts but its uplink stops at
+#             the first event it cannot read; a later one refuses to open the journal (nothing is deleted)
 set -euo pipefail
 # shellcheck source=deploy/edge/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +32,7 @@ NODE=$OPT/$CURRENT/bin/node
 [ -x "$NODE" ] || NODE=$(command -v node || echo node)
 if ! journal_readable_by "$NODE" "$OPT/$PREVIOUS"; then
   why="$JOURNAL_DIR is in journal format $JOURNAL_FMT (written by $CURRENT) and $PREVIOUS reads formats up to $READS_FMT:
-  its uplink would stop at the first event it cannot read (it keeps storing and alerting; nothing is deleted)"
+  $(journal_consequence)"
   [ "$FORCE" -eq 1 ] || die "not going back to $PREVIOUS; nothing was switched. $why.
   To go back safely, send the journal first, with $CURRENT still running: the flush direct method (docs/operations.md,
   Backlog), then wait until every lane's backlog is 0 (curl -s localhost:9100/metrics | grep '^fleetsync_gateway_journal_events');

@@ -4,12 +4,13 @@
  * release cannot read what a newer one wrote. Formats:
  *   1  one LevelDB value per event; journals written before this marker existed have no FORMAT file
  *   2  a lane's appends in one write batch stored as one value, a block (block-format.ts)
+ *   3  the telemetry lane may hold rollups (rollup.ts), events of a kind releases before it cannot send
  * package.json's `fleetsync.journalFormat` says the same number for the release scripts (deploy/edge/rollback.sh).
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const JOURNAL_FORMAT = 2;
+export const JOURNAL_FORMAT = 3;
 export const FORMAT_FILE = 'FORMAT';
 
 /** The folder was written in a newer format than this release reads. Nothing in it was touched. */

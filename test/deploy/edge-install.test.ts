@@ -38,6 +38,14 @@ function makeReleaseIn(version: string): string {
   return dir;
 }
 
+/** A release that reads journal formats up to `format` (it knows the FORMAT marker: 2 and up). */
+function makeReleaseReading(version: string, format: number): string {
+  const dir = makeReleaseIn(version);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { fleetsync: Record<string, unknown> };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, fleetsync: { ...pkg.fleetsync, journalFormat: format } }, null, 2));
+  return dir;
+}
+
 /** A release from before the journal format was declared: its package.json has no fleetsync.journalFormat. */
 function makeFormat1Release(version: string): string {
   const dir = makeReleaseIn(version);
@@ -237,6 +245,33 @@ describe('gateway install, upgrade and rollback scripts (fake systemctl, scratch
     expect(r.out).toMatch(/warning: .*journal is in journal format 2 and releases\/0\.9\.0 reads formats up to 1/);
     expect(r.out).toMatch(/uplink stops at the first event it cannot read/);
     expect(r.out).toMatch(/install it again: it reads the whole journal/);
+  });
+
+  it('rollback.sh refuses a release that knows the marker but not the format, saying it would not start', () => {
+    expect(run(join(makeReleaseReading('2.0.0', 2), 'deploy/edge/install.sh'), []).status).toBe(0);
+    const up = run(join(makeRelease('3.0.0'), 'deploy/edge/install.sh'), []);
+    expect(up.status, up.out).toBe(0);
+    markJournal('3\n');
+
+    const r = rollback();
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/journal format 3 \(written by releases\/3\.0\.0\) and releases\/2\.0\.0 reads formats up to 2/);
+    expect(r.out).toMatch(/refuse to open the journal and not start/);
+    expect(r.out).toMatch(/nothing was switched/);
+    expect(link('current')).toBe('releases/3.0.0');
+  });
+
+  it("install.sh's automatic rollback does not switch back to a release that would not start beside the journal", () => {
+    const forced = rollback(['--force']);
+    expect(forced.status, forced.out).toBe(0);
+    expect(link('current')).toBe('releases/2.0.0');
+    markJournal('3\n');
+
+    const r = run(join(makeRelease('3.1.0'), 'deploy/edge/install.sh'), [], { FAKE_FAIL_RELEASE: 'releases/3.1.0' });
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/release 3\.1\.0 did not stay up, and not switching back/);
+    expect(r.out).toMatch(/releases\/2\.0\.0 reads formats up to 2: it would refuse to open the journal and not start/);
+    expect(link('current')).toBe('releases/3.1.0');
   });
 });
 
