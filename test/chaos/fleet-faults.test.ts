@@ -74,6 +74,7 @@ const outageSim = { from: 0, to: 0 };
 /** Simulated time around the capped gateway's restart (its backlog from the power cut may already exceed the cap). */
 const capRestartSim = { from: 0, to: 0 };
 let evictions = new Map<string, Record<string, number>>();
+let cappedRollups = { rollups: 0, readingsFolded: 0 };
 let syncHealth = new Map<string, { evicted: number; openGaps: number; openGapEvents: number }>();
 let goldAlerts = new Set<string>();
 let skewRows: { n: number; eventBeforeGateway: number; gatewayOutsideRun: number } = { n: 0, eventBeforeGateway: 0, gatewayOutsideRun: 0 };
@@ -253,6 +254,9 @@ beforeAll(async () => {
     conn.closeSync();
   }
   goldAlerts = new Set((await rowsOf('SELECT DISTINCT vehicle, rule_id FROM gold_alerts')).map(([v, r]) => `${String(v)} ${String(r)}`));
+  // Of the capped truck's evictions, the readings its gateway folded into rollups (docs/gateway.md, Downsampling).
+  const [rolled] = await rowsOf('SELECT count(*)::DOUBLE, coalesce(sum(count + bad), 0)::DOUBLE FROM silver_rollups WHERE vehicle = ?', [CAPPED]);
+  cappedRollups = { rollups: Number(rolled?.[0] ?? 0), readingsFolded: Number(rolled?.[1] ?? 0) };
   const [skew] = await rowsOf(
     `SELECT count(*)::DOUBLE, count(*) FILTER (WHERE event_ms < ingest_ms - 60 * 60000)::DOUBLE,
             count(*) FILTER (WHERE gateway_ms < ? OR gateway_ms > ?)::DOUBLE
@@ -296,6 +300,7 @@ beforeAll(async () => {
     duplicated: keys.duplicated.length,
     unknown: keys.unknown.length,
     evictions: Object.fromEntries(evictions),
+    cappedRollups,
     syncHealthEvicted: Object.fromEntries([...syncHealth].map(([v, h]) => [v, h.evicted])),
     openGapEvents: Object.fromEntries([...syncHealth].map(([v, h]) => [v, h.openGapEvents])),
     goldTrips: Object.fromEntries(trips),
