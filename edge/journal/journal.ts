@@ -305,14 +305,19 @@ export class Journal extends EventEmitter<JournalEvents> {
       L.refused += 1;
       return refuse(done, full);
     }
+    this.queuePut(L, seq, value, bytes, item.rt, done);
+    this.kick();
+  }
+
+  /** Takes `seq` (the lane's next) for an encoded event that has room, and queues its write. */
+  private queuePut(L: LaneRuntime, seq: number, value: Uint8Array, bytes: number, rt: EpochMs, done: AppendDone): void {
     L.nextSeq = seq + 1;
     L.index.add(seq, bytes);
     L.pendingBytes += bytes;
-    L.pendingRt.push(seq, item.rt);
-    if (L.head === null) L.head = { seq, rt: item.rt };
-    this.enqueue({ t: 'put', lane, seq, value, bytes, done });
+    L.pendingRt.push(seq, rt);
+    if (L.head === null) L.head = { seq, rt };
+    this.enqueue({ t: 'put', lane: L.lane, seq, value, bytes, done });
     this.queuedPuts += 1;
-    this.kick();
   }
 
   // ---------------------------------------------------------------- acks
@@ -708,16 +713,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     const values = items.map((item, i) => packr.pack({ seq: L.nextSeq + i, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array);
     const bytes = values.reduce((sum, v) => sum + EVENT_KEY_BYTES + v.length, 0);
     if (this.liveBytes() + bytes > this.settings.capBytes) return false;
-    for (let i = 0; i < items.length; i++) {
-      const seq = L.nextSeq;
-      const size = EVENT_KEY_BYTES + values[i]!.length;
-      L.nextSeq = seq + 1;
-      L.index.add(seq, size);
-      L.pendingBytes += size;
-      L.pendingRt.push(seq, items[i]!.rt);
-      this.enqueue({ t: 'put', lane: L.lane, seq, value: values[i]!, bytes: size, done: ignoreDone });
-      this.queuedPuts += 1;
-    }
+    for (let i = 0; i < items.length; i++) this.queuePut(L, L.nextSeq, values[i]!, EVENT_KEY_BYTES + values[i]!.length, items[i]!.rt, ignoreDone);
     return true;
   }
 
@@ -1044,7 +1040,8 @@ export class Journal extends EventEmitter<JournalEvents> {
         evicted: meta.evicted,
         downsampled: meta.downsampled,
         persisted: { ...meta },
-        handedOut: emptyRanges(meta.done.floor),
+        // Kept across a reopen after a failed write: what cursors read before it may still be on its way.
+        handedOut: this.lanes[lane]?.handedOut ?? emptyRanges(meta.done.floor),
         foldedThrough: meta.done.floor,
         head,
         headLoading: false,
