@@ -58,8 +58,9 @@ describe('journal downsampling', () => {
     const rollups = rollupsOf(events);
     expect(rollups.length).toBeGreaterThan(0);
     expect(st.downsampled).toBeGreaterThan(0);
-    // Folded events are evictions too (the cloud sees their seqs as accounted for), and nothing else was evicted.
-    expect(st.evicted).toBe(st.downsampled);
+    // Folded events are evictions too (the cloud sees their seqs as accounted for), and so are rollups merged into
+    // later ones; nothing was evicted outright (every reading is accounted for below).
+    expect(st.evicted).toBeGreaterThanOrEqual(st.downsampled!);
     const folded = rollups.reduce((sum, r) => sum + r.count + r.bad, 0);
     expect(folded).toBe(st.downsampled);
     expect(readings(events).length + folded).toBe(n);

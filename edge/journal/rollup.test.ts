@@ -101,7 +101,28 @@ describe('foldTelemetry', () => {
     const ev = [reading(T + 1, 1), reading(T + 2, 3), reading(T + 3, 5)];
     const first = foldTelemetry(ev, 60_000);
     const again = first.out.map((item, i) => ({ ...item, seq: 1000 + i }) as StampedEvent);
-    expect(foldTelemetry(again, 60_000)).toEqual({ consumed: [], out: [] });
+    expect(foldTelemetry(again, 60_000)).toEqual({ consumed: [], replaced: 0, out: [] });
+  });
+
+  it('merges the rollups of one window, and the readings of that window not yet folded, into one', () => {
+    const first = foldTelemetry([reading(T + 1, 10), reading(T + 2, 20)], 60_000);
+    const second = foldTelemetry([reading(T + 30_000, 40), reading(T + 30_001, 50, { quality: 'bad' }), reading(T + 30_002, 60)], 60_000);
+    const late = reading(T + 59_000, 0);
+    const again = [...first.out, ...second.out].map((item, i) => ({ ...item, seq: 9000 + i }) as StampedEvent);
+    const merged = foldTelemetry([...again, late], 60_000);
+    expect(merged.consumed).toEqual([late.seq, 9000, 9001]);
+    // Only the reading lost its detail now; the rollups' readings were counted when they were made.
+    expect(merged.replaced).toBe(1);
+    expect(rollups(merged.out)).toEqual([
+      expect.objectContaining({ sensorTime: T, count: 5, bad: 1, min: 0, max: 60, mean: 26, first: T + 1, last: T + 59_000 }),
+    ]);
+    expect(validateRollup(rollups(merged.out)[0]).ok).toBe(true);
+  });
+
+  it('leaves a rollup of another window length alone', () => {
+    const r = foldTelemetry([reading(T + 1, 1), reading(T + 2, 3)], 60_000).out.map((item, i) => ({ ...item, seq: 9100 + i }) as StampedEvent);
+    const later = [reading(T + 3, 5), reading(T + 4, 7)];
+    expect(foldTelemetry([...r, ...later], 30_000).consumed).toEqual(later.map((e) => e.seq));
   });
 
   it('keeps mean between min and max when rounding would not', () => {

@@ -6,8 +6,10 @@
  *   sensor time. Each group becomes one rollup: count, min, max and mean over the good and suspect readings (booleans
  *   as 0 and 1), `bad` for the rest, and the sensor times of its first and last reading.
  * - Positions keep the newest of each sensor and window, as it was: enough to draw the route and find the stops.
- * - Text readings, rollups and anything else stay as they are, and so does a group of one (folding it gains nothing
- *   and would only move it to the end of the lane, again and again).
+ * - Rollups of the same signal and window (of this window length) merge into one, with the readings of that window
+ *   not yet folded: a window folded in several rounds ends up as one rollup.
+ * - Text readings and anything else stay as they are, and so does a group of one (folding it gains nothing and
+ *   would only move it to the end of the lane, again and again).
  */
 import type { EpochMs, PositionV1, PositionV2, ReadingV1, ReadingV2, RollupV2, StampedEvent } from '../../shared/contracts/types.ts';
 import type { JournalItem } from './index.ts';
@@ -15,14 +17,26 @@ import type { JournalItem } from './index.ts';
 export interface FoldResult {
   /** Seqs of the events the output replaces, ascending. */
   consumed: number[];
+  /** Of those, the sensor data that lost its detail: readings folded and positions dropped (not rollups merged). */
+  replaced: number;
   /** What to append instead, oldest window first. Each item's rt is the newest rt of the events it stands for. */
   out: JournalItem[];
+}
+
+interface SignalOf {
+  vehicle: string;
+  sensor: string;
+  signal: string;
+  unit: string;
+  spn?: number | undefined;
 }
 
 interface ReadingGroup {
   kind: 'reading';
   seqs: number[];
-  first: ReadingV1 | ReadingV2;
+  /** Readings (not rollups) among seqs. */
+  readings: number;
+  first: SignalOf;
   window: EpochMs;
   rt: EpochMs;
   count: number;
@@ -56,22 +70,40 @@ function foldable(value: ReadingV1['value']): number | null {
 export function foldTelemetry(events: readonly StampedEvent[], windowMs: number): FoldResult {
   if (!(Number.isInteger(windowMs) && windowMs > 0)) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
   const groups = new Map<string, ReadingGroup | PositionGroup>();
+  const signalGroup = (s: SignalOf, window: EpochMs, t: EpochMs, e: StampedEvent): ReadingGroup => {
+    const key = `r\u0000${s.vehicle}\u0000${s.sensor}\u0000${s.signal}\u0000${s.unit}\u0000${s.spn ?? ''}\u0000${window}`;
+    let g = groups.get(key) as ReadingGroup | undefined;
+    if (!g) {
+      g = { kind: 'reading', seqs: [], readings: 0, first: s, window, rt: e.rt, count: 0, bad: 0, min: Infinity, max: -Infinity, sum: 0, firstTime: t, lastTime: t };
+      groups.set(key, g);
+    }
+    g.seqs.push(e.seq);
+    g.rt = Math.max(g.rt, e.rt);
+    return g;
+  };
   for (const e of events) {
-    if (e.kind === 'reading') {
+    if (e.kind === 'rollup') {
+      const r = e.body;
+      // A rollup of another window length (the setting changed) stays as it is.
+      if (r.windowMs !== windowMs || r.sensorTime % windowMs !== 0) continue;
+      const g = signalGroup(r, r.sensorTime, r.first, e);
+      g.firstTime = Math.min(g.firstTime, r.first);
+      g.lastTime = Math.max(g.lastTime, r.last);
+      g.bad += r.bad;
+      if (r.count > 0 && r.min !== null && r.max !== null && r.mean !== null) {
+        g.count += r.count;
+        g.sum += r.mean * r.count;
+        g.min = Math.min(g.min, r.min);
+        g.max = Math.max(g.max, r.max);
+      }
+    } else if (e.kind === 'reading') {
       const b = e.body;
       const num = foldable(b.value);
       if (num === null) continue;
       const t = timeOf(b);
       const window = t - (t % windowMs);
-      const spn = b.v === 2 ? (b.spn ?? '') : '';
-      const key = `r\u0000${b.vehicle}\u0000${b.sensor}\u0000${b.signal}\u0000${b.unit}\u0000${spn}\u0000${window}`;
-      let g = groups.get(key) as ReadingGroup | undefined;
-      if (!g) {
-        g = { kind: 'reading', seqs: [], first: b, window, rt: e.rt, count: 0, bad: 0, min: Infinity, max: -Infinity, sum: 0, firstTime: t, lastTime: t };
-        groups.set(key, g);
-      }
-      g.seqs.push(e.seq);
-      g.rt = Math.max(g.rt, e.rt);
+      const g = signalGroup({ vehicle: b.vehicle, sensor: b.sensor, signal: b.signal, unit: b.unit, spn: b.v === 2 ? b.spn : undefined }, window, t, e);
+      g.readings += 1;
       g.firstTime = Math.min(g.firstTime, t);
       g.lastTime = Math.max(g.lastTime, t);
       // v1 firmware has no quality field: its readings count as good. A non-finite number is no measurement.
@@ -102,15 +134,17 @@ export function foldTelemetry(events: readonly StampedEvent[], windowMs: number)
   }
 
   const consumed: number[] = [];
+  let replaced = 0;
   const made: Array<{ window: EpochMs; order: string; item: JournalItem }> = [];
   for (const [key, g] of groups) {
     if (g.seqs.length < 2) continue;
     consumed.push(...g.seqs);
+    replaced += g.kind === 'reading' ? g.readings : g.seqs.length - 1;
     made.push({ window: g.window, order: key, item: g.kind === 'reading' ? { rt: g.rt, kind: 'rollup', body: rollupOf(g, windowMs) } : { rt: g.rt, kind: 'position', body: g.newest } });
   }
   consumed.sort((a, b) => a - b);
   made.sort((a, b) => a.window - b.window || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  return { consumed, out: made.map((m) => m.item) };
+  return { consumed, replaced, out: made.map((m) => m.item) };
 }
 
 function rollupOf(g: ReadingGroup, windowMs: number): RollupV2 {
@@ -133,6 +167,6 @@ function rollupOf(g: ReadingGroup, windowMs: number): RollupV2 {
     first: g.firstTime,
     last: g.lastTime,
     bad: g.bad,
-    ...(b.v === 2 && b.spn !== undefined ? { spn: b.spn } : {}),
+    ...(b.spn !== undefined ? { spn: b.spn } : {}),
   };
 }

@@ -56,8 +56,8 @@ describe('journal downsampling with the hub down', () => {
     const downsampled = offline.get('fleetsync_gateway_downsampled{lane="telemetry"}')!;
     const evicted = offline.get('fleetsync_gateway_evictions{lane="telemetry"}')!;
     expect(downsampled).toBeGreaterThan(READINGS / 2);
-    // The fold keeps up with this load: nothing was evicted outright.
-    expect(evicted).toBe(downsampled);
+    // Evictions are the folded readings plus rollups merged into later ones (nothing outright: see raw + folded below).
+    expect(evicted).toBeGreaterThanOrEqual(downsampled);
 
     await hub.restart();
     await waitDrained(gw.ports.http);

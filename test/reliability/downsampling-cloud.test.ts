@@ -90,7 +90,8 @@ describe('downsampled telemetry in the cloud', () => {
       const rows = await c.sql(`SELECT sum(evicted)::DOUBLE, sum(downsampled)::DOUBLE FROM gold_sync_health WHERE ${where}`);
       return Number(rows[0]?.[1] ?? 0) === downsampled ? rows[0] : undefined;
     }, 30_000, 200);
-    expect(Number(health[0])).toBe(downsampled);
+    // Evicted seqs: the folded readings, and rollups merged into later ones before they were sent.
+    expect(Number(health[0])).toBeGreaterThanOrEqual(downsampled);
     expect(await gw.term()).toBe(0);
   });
 });
