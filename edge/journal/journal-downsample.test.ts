@@ -58,11 +58,12 @@ describe('journal downsampling', () => {
     const rollups = rollupsOf(events);
     expect(rollups.length).toBeGreaterThan(0);
     expect(st.downsampled).toBeGreaterThan(0);
-    // Folded events are evictions too (the cloud sees their seqs as accounted for), and so are rollups merged into
-    // later ones; nothing was evicted outright (every reading is accounted for below).
-    expect(st.evicted).toBeGreaterThanOrEqual(st.downsampled!);
+    // Folded events (readings, and rollups merged into later ones) are evictions too, so that the cloud sees their
+    // seqs as accounted for; nothing was evicted outright.
+    expect(st.evicted).toBe(st.downsampled);
     const folded = rollups.reduce((sum, r) => sum + r.count + r.bad, 0);
-    expect(folded).toBe(st.downsampled);
+    // downsampled also counts the seqs of rollups merged into later ones.
+    expect(folded).toBeLessThanOrEqual(st.downsampled!);
     expect(readings(events).length + folded).toBe(n);
     expect(j.status().liveBytes).toBeLessThanOrEqual(400_000 * 0.5);
 
@@ -159,7 +160,7 @@ describe('journal downsampling', () => {
     const events = await readAll(j);
     const folded = rollupsOf(events).reduce((sum, r) => sum + r.count + r.bad, 0);
     expect(readings(events).length + folded).toBe(stored);
-    expect(folded).toBe(j.laneStatus('telemetry').downsampled);
+    expect(folded).toBeLessThanOrEqual(j.laneStatus('telemetry').downsampled!);
   });
 
   it('stores the replacement before the eviction: a failure between them leaves readings twice, never lost', async () => {

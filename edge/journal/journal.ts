@@ -53,7 +53,7 @@ export interface JournalEvents {
   /** A write or reopen failed. The journal recovers by itself; appends reject meanwhile. */
   fault: [error: Error];
   evicted: [lane: Lane, events: number, bytes: number];
-  /** Old telemetry folded to make room: `events` readings and positions lost their detail into `written` rollups and positions. */
+  /** Old telemetry folded to make room: `events` of them (also told as evicted) became `written` rollups and positions. */
   downsampled: [lane: Lane, events: number, written: number];
   compacted: [durationMs: number];
   /** A stored event did not decode: dropped and counted as evicted so that its lane keeps moving (told once per event). */
@@ -696,19 +696,14 @@ export class Journal extends EventEmitter<JournalEvents> {
     for (let i = 0; i < seqs.length; i += DOWNSAMPLE_READ) await this.fetchInto(L, seqs.slice(i, i + DOWNSAMPLE_READ), true, chunk);
     // Decoding and folding in separate turns of the event loop: sensors and alerts get their turn in between.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const { consumed, replaced, out } = foldTelemetry(chunk.events, this.settings.downsampleWindowMs);
+    const { consumed, out } = foldTelemetry(chunk.events, this.settings.downsampleWindowMs);
     if (consumed.length > 0) {
       if (this.stateValue !== 'open' || consumed.some((seq) => !L.index.has(seq) || isDone(L.handedOut, seq))) return false;
       if (!this.putWithoutEviction(L, out)) return false;
-      // Every consumed seq is an eviction; only the sensor data among them counts as downsampled (a rollup merged
-      // into another was counted when it was made).
-      let uncounted = replaced;
-      for (const [lo, hi] of liveRuns(L.index, consumed)) {
-        this.evictRange(L, lo, hi, uncounted);
-        uncounted = 0;
-      }
+      // Each consumed seq is an eviction whose data lives on in what was appended: evicted - downsampled is what was lost.
+      for (const [lo, hi] of liveRuns(L.index, consumed)) this.evictRange(L, lo, hi, true);
       this.kick();
-      this.emit('downsampled', L.lane, replaced, out.length);
+      this.emit('downsampled', L.lane, consumed.length, out.length);
     }
     L.foldedThrough = Math.max(L.foldedThrough, through);
     return true;
@@ -723,11 +718,12 @@ export class Journal extends EventEmitter<JournalEvents> {
     return true;
   }
 
-  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. `downsampled`: of them, folded. */
-  private evictRange(L: LaneRuntime, lo: number, hi: number, downsampled = 0): void {
+  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. `folded`: by downsampling. */
+  private evictRange(L: LaneRuntime, lo: number, hi: number, folded = false): void {
     const { keys, events, bytes } = this.removeLive(L, lo, hi);
     L.done = addRange(L.done, lo, hi);
     L.evicted += events;
+    const downsampled = folded ? events : 0;
     L.downsampled += downsampled;
     this.enqueue({ t: 'evict', lane: L.lane, lo, hi, keys, events, bytes, downsampled });
     this.refreshHead(L);

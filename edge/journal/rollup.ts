@@ -17,8 +17,6 @@ import type { JournalItem } from './index.ts';
 export interface FoldResult {
   /** Seqs of the events the output replaces, ascending. */
   consumed: number[];
-  /** Of those, the sensor data that lost its detail: readings folded and positions dropped (not rollups merged). */
-  replaced: number;
   /** What to append instead, oldest window first. Each item's rt is the newest rt of the events it stands for. */
   out: JournalItem[];
 }
@@ -34,8 +32,6 @@ interface SignalOf {
 interface ReadingGroup {
   kind: 'reading';
   seqs: number[];
-  /** Readings (not rollups) among seqs. */
-  readings: number;
   first: SignalOf;
   window: EpochMs;
   rt: EpochMs;
@@ -74,7 +70,7 @@ export function foldTelemetry(events: readonly StampedEvent[], windowMs: number)
     const key = `r\u0000${s.vehicle}\u0000${s.sensor}\u0000${s.signal}\u0000${s.unit}\u0000${s.spn ?? ''}\u0000${window}`;
     let g = groups.get(key) as ReadingGroup | undefined;
     if (!g) {
-      g = { kind: 'reading', seqs: [], readings: 0, first: s, window, rt: e.rt, count: 0, bad: 0, min: Infinity, max: -Infinity, sum: 0, firstTime: t, lastTime: t };
+      g = { kind: 'reading', seqs: [], first: s, window, rt: e.rt, count: 0, bad: 0, min: Infinity, max: -Infinity, sum: 0, firstTime: t, lastTime: t };
       groups.set(key, g);
     }
     g.seqs.push(e.seq);
@@ -103,7 +99,6 @@ export function foldTelemetry(events: readonly StampedEvent[], windowMs: number)
       const t = timeOf(b);
       const window = t - (t % windowMs);
       const g = signalGroup({ vehicle: b.vehicle, sensor: b.sensor, signal: b.signal, unit: b.unit, spn: b.v === 2 ? b.spn : undefined }, window, t, e);
-      g.readings += 1;
       g.firstTime = Math.min(g.firstTime, t);
       g.lastTime = Math.max(g.lastTime, t);
       // v1 firmware has no quality field: its readings count as good. A non-finite number is no measurement.
@@ -134,17 +129,15 @@ export function foldTelemetry(events: readonly StampedEvent[], windowMs: number)
   }
 
   const consumed: number[] = [];
-  let replaced = 0;
   const made: Array<{ window: EpochMs; order: string; item: JournalItem }> = [];
   for (const [key, g] of groups) {
     if (g.seqs.length < 2) continue;
     consumed.push(...g.seqs);
-    replaced += g.kind === 'reading' ? g.readings : g.seqs.length - 1;
     made.push({ window: g.window, order: key, item: g.kind === 'reading' ? { rt: g.rt, kind: 'rollup', body: rollupOf(g, windowMs) } : { rt: g.rt, kind: 'position', body: g.newest } });
   }
   consumed.sort((a, b) => a - b);
   made.sort((a, b) => a.window - b.window || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  return { consumed, replaced, out: made.map((m) => m.item) };
+  return { consumed, out: made.map((m) => m.item) };
 }
 
 function rollupOf(g: ReadingGroup, windowMs: number): RollupV2 {

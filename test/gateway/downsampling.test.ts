@@ -56,8 +56,8 @@ describe('journal downsampling with the hub down', () => {
     const downsampled = offline.get('fleetsync_gateway_downsampled{lane="telemetry"}')!;
     const evicted = offline.get('fleetsync_gateway_evictions{lane="telemetry"}')!;
     expect(downsampled).toBeGreaterThan(READINGS / 2);
-    // Evictions are the folded readings plus rollups merged into later ones (nothing outright: see raw + folded below).
-    expect(evicted).toBeGreaterThanOrEqual(downsampled);
+    // The fold keeps up with this load: nothing was evicted outright (evicted - downsampled is what is lost).
+    expect(evicted).toBe(downsampled);
 
     await hub.restart();
     await waitDrained(gw.ports.http);
@@ -79,7 +79,8 @@ describe('journal downsampling with the hub down', () => {
     expect(rollups.length).toBeGreaterThan(0);
     for (const r of rollups) expect(validateRollup(r).ok, JSON.stringify(r)).toBe(true);
     const folded = rollups.reduce((n, r) => n + r.count + r.bad, 0);
-    expect(folded).toBe(downsampled);
+    // downsampled also counts the seqs of rollups merged into later ones.
+    expect(folded).toBeLessThanOrEqual(downsampled);
     // Every acknowledged reading (values 1..READINGS) is there as itself or inside a rollup, never both.
     expect(new Set(raw).size).toBe(raw.length);
     expect(raw.length + folded).toBe(READINGS);
@@ -91,6 +92,6 @@ describe('journal downsampling with the hub down', () => {
     expect(sum).toBeCloseTo(foldedValues.reduce((n, v) => n + v, 0), 3);
     // Oldest first: the readings left raw are the newest ones.
     expect(Math.min(...raw)).toBeGreaterThan(Math.max(...foldedValues) - 2000);
-    console.log(`downsampling test: ${READINGS} readings acknowledged, ${downsampled} folded into ${rollups.length} rollups, ${raw.length} sent as they were`);
+    console.log(`downsampling test: ${READINGS} readings acknowledged, ${folded} folded into ${rollups.length} rollups (${downsampled} seqs evicted as downsampled), ${raw.length} sent as they were`);
   });
 });

@@ -73,7 +73,8 @@ describe('downsampled telemetry in the cloud', () => {
       return raw + folded >= READINGS ? { raw, folded } : undefined;
     }, 60_000, 200);
     expect(counts.raw + counts.folded).toBe(READINGS);
-    expect(counts.folded).toBe(downsampled);
+    // downsampled also counts the seqs of rollups merged into later ones.
+    expect(counts.folded).toBeLessThanOrEqual(downsampled);
     expect(num(await c.sql(`SELECT count(*) FROM quarantine WHERE ${where}`))).toBe(0);
 
     // What the rollups say matches the readings they replaced (values 1..READINGS, the raw ones are the rest).
@@ -90,8 +91,8 @@ describe('downsampled telemetry in the cloud', () => {
       const rows = await c.sql(`SELECT sum(evicted)::DOUBLE, sum(downsampled)::DOUBLE FROM gold_sync_health WHERE ${where}`);
       return Number(rows[0]?.[1] ?? 0) === downsampled ? rows[0] : undefined;
     }, 30_000, 200);
-    // Evicted seqs: the folded readings, and rollups merged into later ones before they were sent.
-    expect(Number(health[0])).toBeGreaterThanOrEqual(downsampled);
+    // Nothing was evicted outright: every evicted seq's data lives on in a rollup.
+    expect(Number(health[0])).toBe(downsampled);
     expect(await gw.term()).toBe(0);
   });
 });
