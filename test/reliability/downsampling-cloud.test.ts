@@ -5,7 +5,7 @@
  * silver_rollups, nothing quarantined, and sync health showing how many were folded.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sensor, gatewayConfig, killAllGateways, removeTempDirs, spawnGateway, tempDir, waitDrained, writeConfig } from '../gateway/support.ts';
+import { Sensor, gatewayConfig, killAllGateways, metrics, removeTempDirs, spawnGateway, tempDir, waitDrained, writeConfig } from '../gateway/support.ts';
 import { startCloudInProcess, num, type CloudInProcess } from './pipeline-kit.ts';
 import { waitFor } from './support.ts';
 
@@ -50,8 +50,7 @@ describe('downsampled telemetry in the cloud', () => {
     // The last fold may still be running after the last PUBACK: resume once the count stands still.
     let last = -1;
     await waitFor('downsampling to settle', async () => {
-      const text = await (await fetch(`http://127.0.0.1:${gw.ports.http}/metrics`)).text();
-      const now = Number(/^fleetsync_gateway_downsampled\{lane="telemetry"\} (\d+)/m.exec(text)?.[1] ?? -1);
+      const now = (await metrics(gw.ports.http)).get('fleetsync_gateway_downsampled{lane="telemetry"}') ?? -1;
       const still = now === last && now > 0;
       last = now;
       return still;
