@@ -11,7 +11,7 @@
  * - Text readings and anything else stay as they are, and so does a group of one (folding it gains nothing and
  *   would only move it to the end of the lane, again and again).
  */
-import type { EpochMs, PositionV1, PositionV2, ReadingV1, ReadingV2, RollupV2, StampedEvent } from '../../shared/contracts/types.ts';
+import type { EpochMs, PositionV1, PositionV2, ReadingV1, RollupV2, StampedEvent } from '../../shared/contracts/types.ts';
 import type { JournalItem } from './index.ts';
 
 export interface FoldResult {
