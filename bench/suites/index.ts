@@ -14,6 +14,7 @@ import { mosquittoBaselineSuite } from './mosquitto-baseline.ts';
 import { backlogLiveSuite } from './backlog-live.ts';
 import { e2eLatencySuite } from './e2e-latency.ts';
 import { cloudRolesSuite } from './cloud-roles.ts';
+import { pubackWriteSuite } from './puback-write.ts';
 
 /** Suites in report order: edge ingest and footprint, alert latency, uplink, backlog, cloud, scaling, the rest. */
 export const suites: BenchSuite[] = [
@@ -21,6 +22,7 @@ export const suites: BenchSuite[] = [
   mosquittoBaselineSuite,
   alertLatencySuite,
   alertEvalSuite,
+  pubackWriteSuite,
   wireSuite,
   backlogDrainSuite,
   backlogLiveSuite,

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { GatewaySettings } from '../settings.ts';
 import { canPublish, canSubscribe, reachesSubscribers, type Decision, type Principal } from './acl.ts';
 import { deliverPromptly } from './prompt-delivery.ts';
+import { batchPubacks } from './batched-pubacks.ts';
 import { alertsFilter } from '../../shared/sensor-protocol/topics.ts';
 import { verifyPassword } from './password.ts';
 
@@ -176,6 +177,7 @@ export async function startSensorBroker(
       count('connectionErrors');
       log.warn({ address: conn.remoteAddress, declared: v.declared, limit: v.limit }, 'sensor connection closed: packet too large');
     });
+    batchPubacks(conn);
     aedes.handle(conn);
   };
   aedes.on('connectionError', (client: Client, err: Error) => {
@@ -202,7 +204,9 @@ export async function startSensorBroker(
     wss = new WebSocketServer({ server: http, path: settings.broker.websocket.path, maxPayload: maxPacket });
     wss.on('connection', (ws, req) => {
       tuneSocket(req.socket, settings.broker.tcp, acker, 'flowing');
-      aedes.handle(createWebSocketStream(ws), req);
+      const stream = createWebSocketStream(ws);
+      batchPubacks(stream);
+      aedes.handle(stream, req);
     });
     ports.ws = await listen(http, settings.broker.websocket.port);
   }
