@@ -167,15 +167,24 @@ describe('silver_rollups', () => {
       ]);
       // Thinned positions are positions: the newest of each window.
       expect((await q.queries.counts()).silver.positions).toBe(3);
+      // Gold reads the windows: the day's readings, the reefer's range in C and the door's open share (45 of the
+      // 180 readings were open, each for the second until the next: 45 s raw; a window lays out 15/60 of its 59 s).
+      const [d] = await q.queries.daily({ vehicle: VEHICLE });
+      expect(d!.readings).toBe(540);
+      const [c] = await q.queries.reeferCompliance({ vehicle: VEHICLE });
+      expect(c!.minTempC).toBeCloseTo(((35 - 32) * 5) / 9, 9);
+      expect(c!.maxTempC).toBeCloseTo(((41 - 32) * 5) / 9, 9);
+      expect(c!.doorOpenMin).toBeCloseTo((3 * 59 * 0.25) / 60, 6);
     } finally {
       await q.close();
       await r.cleanup();
     }
   });
 
-  it('leaves Gold reading figures to the readings: rollups are not readings', async () => {
+  it("counts folded readings in Gold's daily readings, bad ones included", async () => {
     const [d] = await p.queries.daily({ vehicle: VEHICLE });
-    expect(d!.readings).toBe(2);
+    // 2 raw readings; rollups stored: 598 + 2 bad, 10, 4, 5 bad, 2.
+    expect(d!.readings).toBe(2 + 600 + 10 + 4 + 5 + 2);
   });
 });
 

@@ -9,6 +9,7 @@
 import { roleOf } from '../signals.ts';
 import { haversineM } from './geo.ts';
 import type { Sample } from './step-series.ts';
+import type { Extremes } from './rollup-readings.ts';
 import type { GoldPosition, GoldReading } from './types.ts';
 
 export interface DaySeries {
@@ -30,6 +31,8 @@ export interface DaySeries {
   door: Sample<boolean>[];
   /** Driver pseudonym; null = nobody logged in (empty string sent). */
   driver: Sample<string | null>[];
+  /** Per signal, the extremes of its folded windows (rollups), which their held means flatten. */
+  extremes: ReadonlyMap<string, Extremes>;
 }
 
 /** Speed of each position: as reported, else distance / time from the previous position (0 for the first). */
@@ -42,7 +45,7 @@ export function positionSpeeds(positions: GoldPosition[]): number[] {
   });
 }
 
-export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[]): DaySeries {
+export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[], extremes: ReadonlyMap<string, Extremes> = new Map()): DaySeries {
   const positionSpeed = positionSpeeds(positions);
   const out: DaySeries = {
     engine: [],
@@ -58,6 +61,7 @@ export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[
     defrost: [],
     door: [],
     driver: [],
+    extremes,
   };
   const speedReadings: Sample<number>[] = [];
   const ignition: Sample<boolean>[] = [];
@@ -71,10 +75,10 @@ export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[
         if (r.bool !== null) ignition.push({ t, v: r.bool });
         break;
       case 'rpm':
-        if (r.num !== null) rpm.push({ t, v: r.num > 0 });
+        if (r.num !== null) rpm.push({ t, v: r.num > 0, ...held(r) });
         break;
       case 'speed':
-        if (r.num !== null) speedReadings.push({ t, v: r.num });
+        if (r.num !== null) speedReadings.push({ t, v: r.num, ...held(r) });
         break;
       case 'odometer':
         if (r.num !== null) out.odometer.push({ t, v: r.num });
@@ -86,12 +90,12 @@ export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[
         if (r.num !== null) out.fuelUsed.push({ t, v: r.num });
         break;
       case 'fuelRate':
-        if (r.num !== null) out.fuelRate.push({ t, v: r.num });
+        if (r.num !== null) out.fuelRate.push({ t, v: r.num, ...held(r) });
         break;
       case 'reeferTemp':
         if (r.num !== null) {
           const list = out.reeferTemps.get(r.signal) ?? [];
-          list.push({ t, v: r.num });
+          list.push({ t, v: r.num, ...held(r) });
           out.reeferTemps.set(r.signal, list);
         }
         break;
@@ -118,9 +122,12 @@ export function buildDaySeries(positions: GoldPosition[], readings: GoldReading[
   return out;
 }
 
-/** Stable merge of two time-sorted sample lists (ties: `a` first). */
-function mergeByTime<T>(a: Sample<T>[], b: Sample<T>[]): Sample<T>[] {
-  const out: Sample<T>[] = [];
+/** A rollup's reading keeps its own hold (see rollup-readings.ts). */
+const held = (r: GoldReading): { holdMs?: number } => (r.holdMs !== undefined ? { holdMs: r.holdMs } : {});
+
+/** Stable merge of two time-sorted lists (ties: `a` first). */
+export function mergeByTime<T extends { t: number }>(a: T[], b: T[]): T[] {
+  const out: T[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {

@@ -63,6 +63,12 @@ export function computeReefer(series: DaySeries, dayStart: number, dayEnd: numbe
       minTempC = minTempC === null ? v : Math.min(minTempC, v);
       maxTempC = maxTempC === null ? v : Math.max(maxTempC, v);
     }
+  // A folded window's mean sits between its extremes: the extremes decide.
+  for (const [signal, e] of series.extremes)
+    if (series.reeferTemps.has(signal)) {
+      minTempC = minTempC === null ? e.min : Math.min(minTempC, e.min);
+      maxTempC = maxTempC === null ? e.max : Math.max(maxTempC, e.max);
+    }
   return {
     monitoredMin: monitoredMs / 60_000,
     outOfRangeMin: outMs / 60_000,

@@ -140,7 +140,7 @@ async function loadInputs(
   dirty: Partition[],
 ): Promise<Map<string, VehicleDayInput>> {
   const inputs = new Map<string, VehicleDayInput>();
-  for (const p of dirty) inputs.set(pkey(p.vehicle, p.dayMs), { dayStart: p.dayMs, positions: [], readings: [], readingCount: 0, driverAtStart: undefined, alerts: [] });
+  for (const p of dirty) inputs.set(pkey(p.vehicle, p.dayMs), { dayStart: p.dayMs, positions: [], readings: [], rollups: [], readingCount: 0, driverAtStart: undefined, alerts: [] });
 
   // Read column-wise with the partition as an index and the signal as a code: no strings per row.
   const byIdx = dirty.map((p) => inputs.get(pkey(p.vehicle, p.dayMs))!);
@@ -165,10 +165,31 @@ async function loadInputs(
   ).getColumns() as [number[], number[], number[], (number | null)[], (boolean | null)[], (string | null)[]];
   for (let i = 0; i < (rd[0]?.length ?? 0); i++)
     byIdx[rd[0][i]!]!.readings.push({ t: rd[1][i]!, signal: GOLD_SIGNALS[rd[2][i]! - 1]!, num: rd[3][i] ?? null, bool: rd[4][i] ?? null, text: rd[5][i] ?? null });
-  // Gold reads only the signals it uses; the daily row still counts every reading of the day.
+  // Windows of readings a gateway folded (rollups), placed by window start like readings by sensor time.
+  const ru = (
+    await conn.runAndReadAll(
+      `SELECT b.idx, list_position([${sqlList(GOLD_SIGNALS)}], r.signal)::INTEGER, r.window_ms::DOUBLE, r.count::DOUBLE, r.bad::DOUBLE,
+              r.min, r.max, r.mean, r.first_ms::DOUBLE, r.last_ms::DOUBLE
+       FROM silver_rollups r JOIN gold_batch b
+         ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms
+       WHERE r.signal IN (${sqlList(GOLD_SIGNALS)})
+       ORDER BY b.idx, r.event_ms, r.epoch, r.lane, r.seq`,
+    )
+  ).getColumns() as [number[], number[], number[], number[], number[], (number | null)[], (number | null)[], (number | null)[], number[], number[]];
+  for (let i = 0; i < (ru[0]?.length ?? 0); i++)
+    byIdx[ru[0][i]!]!.rollups!.push({
+      signal: GOLD_SIGNALS[ru[1][i]! - 1]!, windowMs: ru[2][i]!, count: ru[3][i]!, bad: ru[4][i]!,
+      min: ru[5][i] ?? null, max: ru[6][i] ?? null, mean: ru[7][i] ?? null, first: ru[8][i]!, last: ru[9][i]!,
+    });
+  // Gold reads only the signals it uses; the daily row still counts every reading of the day, raw and folded.
   const counts = await conn.runAndReadAll(
-    `SELECT r.vehicle, b.start_ms::DOUBLE, count(*)::DOUBLE FROM silver_readings r JOIN gold_batch b
-       ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms GROUP BY ALL`,
+    `SELECT vehicle, start_ms::DOUBLE, sum(n)::DOUBLE FROM (
+       SELECT r.vehicle, b.start_ms, count(*) AS n FROM silver_readings r JOIN gold_batch b
+         ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms GROUP BY ALL
+       UNION ALL
+       SELECT r.vehicle, b.start_ms, sum(r.count + r.bad) AS n FROM silver_rollups r JOIN gold_batch b
+         ON r.vehicle = b.vehicle AND r.event_ms >= b.start_ms AND r.event_ms < b.end_ms GROUP BY ALL
+     ) GROUP BY ALL`,
   );
   for (const [v, start, c] of counts.getRows()) {
     const inp = inputs.get(pkey(String(v), n(start)));

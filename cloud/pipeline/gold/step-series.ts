@@ -7,7 +7,14 @@
 export interface Sample<T> {
   t: number;
   v: T;
+  /**
+   * How long this sample holds instead of its series' maxHoldMs: a rollup's mean stands for a whole window of
+   * readings, however closely the day's raw samples are spaced.
+   */
+  holdMs?: number;
 }
+
+const holdOf = <T>(smp: Sample<T>, s: Series<T>): number => smp.holdMs ?? s.maxHoldMs;
 
 export interface Series<T> {
   samples: Sample<T>[];
@@ -33,7 +40,12 @@ export function sweep<T extends readonly Series<unknown>[]>(
     const smp = s.samples;
     // Only samples inside the window, and expiries inside it, can change a value there: binary search both ranges.
     for (let k = firstAfter(smp, start); k < smp.length && smp[k]!.t < end; k++) cuts.push(smp[k]!.t);
-    for (let k = firstAfter(smp, start - s.maxHoldMs); k < smp.length && smp[k]!.t + s.maxHoldMs < end; k++) cuts.push(smp[k]!.t + s.maxHoldMs);
+    let longest = s.maxHoldMs;
+    for (const x of smp) if (x.holdMs !== undefined && x.holdMs > longest) longest = x.holdMs;
+    for (let k = firstAfter(smp, start - longest); k < smp.length && smp[k]!.t < end; k++) {
+      const expiry = smp[k]!.t + holdOf(smp[k]!, s);
+      if (expiry > start && expiry < end) cuts.push(expiry);
+    }
     // The sample in force at the window start.
     idx.push(firstAfter(smp, start) - 1);
   }
@@ -51,7 +63,7 @@ export function sweep<T extends readonly Series<unknown>[]>(
       if (k < 0) values[i] = s.initial;
       else {
         const smp = s.samples[k]!;
-        values[i] = from < smp.t + s.maxHoldMs ? smp.v : undefined;
+        values[i] = from < smp.t + holdOf(smp, s) ? smp.v : undefined;
       }
     }
     visit(from, to, values as never);
@@ -119,10 +131,12 @@ export function valueAt<T>(samples: Sample<T>[], t: number): T | undefined {
  * counting within seconds, and never more than `capMs`.
  */
 export function holdFor<V>(samples: Sample<V>[], capMs: number): number {
-  if (samples.length < 2) return capMs;
+  // Samples with a hold of their own (rollups) say nothing about the spacing of the raw ones.
+  const raw = samples.some((x) => x.holdMs !== undefined) ? samples.filter((x) => x.holdMs === undefined) : samples;
+  if (raw.length < 2) return capMs;
   const gaps: number[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const g = samples[i]!.t - samples[i - 1]!.t;
+  for (let i = 1; i < raw.length; i++) {
+    const g = raw[i]!.t - raw[i - 1]!.t;
     if (g > 0) gaps.push(g);
   }
   if (gaps.length === 0) return capMs;

@@ -14,6 +14,23 @@ export interface GoldReading {
   num: number | null;
   bool: boolean | null;
   text: string | null;
+  /** Set on a reading that stands for a rollup's window: how long it holds (see rollup-readings.ts). */
+  holdMs?: number;
+}
+
+/** A Silver rollup: readings a gateway folded into one window when its journal ran short of room. */
+export interface GoldRollup {
+  signal: string;
+  windowMs: number;
+  /** Readings of good or suspect quality, the ones min, max and mean describe; `bad` the others. */
+  count: number;
+  bad: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  /** Sensor times of the first and last reading folded. */
+  first: number;
+  last: number;
 }
 
 export interface GoldAlertEvent {

@@ -114,4 +114,11 @@ describe('step series', () => {
     // 10..30 (held 20) + 60..80
     expect(ms).toBe(40);
   });
+
+  it("holds a sample with a hold of its own for that long, also from before the window's start", () => {
+    const samples = [{ t: -50, v: 1, holdMs: 80 }, { t: 40, v: 0 }, { t: 60, v: 1, holdMs: 5 }, { t: 90, v: 1 }];
+    const ms = durationWhere(0, 100, [{ samples, maxHoldMs: 20 }] as const, ([v]) => v === 1);
+    // 0..30 (held from -50 for 80) + 60..65 + 90..100 (held 20, cut by the window's end)
+    expect(ms).toBe(45);
+  });
 });

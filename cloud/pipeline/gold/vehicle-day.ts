@@ -2,16 +2,19 @@
  * Everything Gold derives from one vehicle-day of Silver rows: the daily summary, trips, stops, reefer compliance
  * and driver safety. Pure: same rows in, same rows out.
  */
-import { buildDaySeries, counterDelta, type DaySeries } from './day-series.ts';
+import { buildDaySeries, counterDelta, mergeByTime, type DaySeries } from './day-series.ts';
+import { readingsFromRollups } from './rollup-readings.ts';
 import { haversineM } from './geo.ts';
 import { DAY_MS, type GoldSettings } from './gold-settings.ts';
 import { computeReefer } from './reefer.ts';
+import { roleOf } from '../signals.ts';
 import { durationWhere, holdFor, valueAt, type Sample, type Series } from './step-series.ts';
 import { detectStops, detectTrips } from './trips.ts';
 import type {
   DriverSafetyRow,
   GoldPosition,
   GoldReading,
+  GoldRollup,
   MergedAlert,
   ReeferRow,
   StopRow,
@@ -24,7 +27,9 @@ export interface VehicleDayInput {
   /** Sorted by (time, seq), all within [dayStart, dayStart + 1 day). */
   positions: GoldPosition[];
   readings: GoldReading[];
-  /** All Silver readings of the day (Gold is given only the signals it uses); defaults to readings.length. */
+  /** Rollups of the day (readings a gateway folded), any order; read as rollup-readings.ts says. */
+  rollups?: GoldRollup[];
+  /** All Silver readings of the day, raw and folded (Gold is given only the signals it uses); defaults to those given. */
   readingCount?: number;
   /** Driver in force at the day start (last driver reading of the previous day); undefined when unknown. */
   driverAtStart: string | null | undefined;
@@ -43,9 +48,11 @@ export interface VehicleDayOutput {
 const FOREVER = Number.MAX_SAFE_INTEGER;
 
 export function computeVehicleDay(input: VehicleDayInput, s: GoldSettings): VehicleDayOutput {
-  const { positions, readings, dayStart } = input;
+  const { positions, dayStart } = input;
   const dayEnd = dayStart + DAY_MS;
-  const series = buildDaySeries(positions, readings);
+  const folded = readingsFromRollups(input.rollups ?? []);
+  const readings = folded.readings.length > 0 ? mergeByTime(input.readings, folded.readings) : input.readings;
+  const series = buildDaySeries(positions, readings, folded.extremes);
   const holdMs = s.holdMaxS * 1000;
   const motion = s.motionSpeedKmh;
   const engine: Series<boolean> = { samples: series.engine, maxHoldMs: series.engineFromIgnition ? FOREVER : holdFor(series.engine, holdMs) };
@@ -141,6 +148,7 @@ function computeDaily(
   const tripKm = trips.reduce((acc, t) => acc + t.distanceKm, 0);
   let maxSpeed: number | null = null;
   for (const x of series.speed) maxSpeed = maxSpeed === null ? x.v : Math.max(maxSpeed, x.v);
+  for (const [signal, e] of series.extremes) if (roleOf(signal) === 'speed') maxSpeed = maxSpeed === null ? e.max : Math.max(maxSpeed, e.max);
   return {
     distanceKm,
     distanceSource: source,
@@ -154,7 +162,7 @@ function computeDaily(
     movingS,
     trips: trips.length,
     positions: input.positions.length,
-    readings: input.readingCount ?? input.readings.length,
+    readings: input.readingCount ?? input.readings.length + (input.rollups ?? []).reduce((acc, r) => acc + r.count + r.bad, 0),
   };
 }
 
@@ -165,7 +173,7 @@ function integrateRate(rate: Sample<number>[], start: number, end: number, holdM
   for (let i = 0; i < rate.length; i++) {
     const a = rate[i]!;
     const next = rate[i + 1]?.t ?? end;
-    const to = Math.min(next, a.t + holdMs, end);
+    const to = Math.min(next, a.t + (a.holdMs ?? holdMs), end);
     if (to > a.t) litres += (a.v * (to - Math.max(a.t, start))) / 3_600_000;
   }
   return litres;
