@@ -164,6 +164,9 @@ interface PastTheMark {
   rate: number;
   maxStallMs: number;
   folded: number;
+  /** Rollups in the journal at the end, and the readings they stand for. */
+  rollups: number;
+  inRollups: number;
   evicted: number;
 }
 
@@ -191,7 +194,18 @@ async function pastTheMark(fold: boolean, total: number): Promise<PastTheMark> {
       const rate = await concurrentLoops(total, (k) => j.append('telemetry', item(base + k)));
       stalls.disable();
       const st = j.laneStatus('telemetry');
-      return { rate, maxStallMs: stalls.max / 1e6, folded: st.downsampled ?? 0, evicted: st.evicted };
+      let rollups = 0;
+      let inRollups = 0;
+      for (const c = j.cursor('telemetry'); ; ) {
+        const chunk = await c.next({ maxEvents: 5000 });
+        if (chunk.events.length === 0) break;
+        for (const e of chunk.events)
+          if (e.kind === 'rollup') {
+            rollups++;
+            inRollups += e.body.count + e.body.bad;
+          }
+      }
+      return { rate, maxStallMs: stalls.max / 1e6, folded: st.downsampled ?? 0, rollups, inRollups, evicted: st.evicted };
     } finally {
       await j.close();
     }
@@ -205,6 +219,16 @@ async function downsamplingFigures(total: number): Promise<BenchRow[]> {
   return [
     { group: GROUP, name: 'durable appends past the downsampling mark, folding', value: fold.rate, unit: 'appends/s', higherIsBetter: true, baseline: { name: 'same, eviction only', value: evict.rate }, note },
     { group: GROUP, name: 'longest event-loop stall while folding', value: fold.maxStallMs, unit: 'ms', higherIsBetter: false, baseline: { name: 'same, eviction only', value: evict.maxStallMs } },
+    {
+      group: GROUP,
+      name: 'readings per rollup kept (10 signals at 10 Hz, 60 s windows)',
+      value: fold.rollups > 0 ? fold.inRollups / fold.rollups : 0,
+      unit: 'x',
+      higherIsBetter: true,
+      // A rollup per whole window of one signal: the most a fold can make of this stream.
+      baseline: { name: 'one rollup per whole window', value: 600 },
+      note: `${fold.inRollups} readings in the ${fold.rollups} rollups left in the journal`,
+    },
   ];
 }
 
