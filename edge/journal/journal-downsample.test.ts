@@ -203,3 +203,20 @@ async function appendCounting(j: Journal, n: number): Promise<number> {
   }
   return stored;
 }
+
+describe('the record of events handed to cursors', () => {
+  it('forgets what lies below the done floor, so the gaps evictions leave between reads do not pile up', async () => {
+    const j = await openJournal({ dir: await tempDir(), capBytes: 64 * 1024, downsampleWindowMs: 0 });
+    const islands = (): number => (j as unknown as { lanes: Record<'telemetry', { handedOut: { ranges: unknown[] } }> }).lanes.telemetry.handedOut.ranges.length;
+    let i = 0;
+    for (let round = 0; round < 20; round++) {
+      // The newest ten read and acknowledged (a live uplink); the rest is evicted unread at the cap.
+      await appendAll(j, Array.from({ length: 300 }, () => reading(i++)));
+      const chunk = await j.cursor('telemetry', { afterSeq: j.committedSeq('telemetry') - 10 }).next({ maxEvents: 10 });
+      await j.ackRange('telemetry', chunk.seqs[0]!, chunk.seqs.at(-1)!);
+    }
+    expect(j.laneStatus('telemetry').evicted).toBeGreaterThan(3000);
+    // Each read above a gap of unread, not yet evicted events stays an island until the cap evicts that gap.
+    expect(islands()).toBeLessThanOrEqual(5);
+  });
+});

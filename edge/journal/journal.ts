@@ -31,7 +31,7 @@ import { LaneIndex } from './lane-index.ts';
 import { BlockTable } from './block-table.ts';
 import { blockEvents, blockSpan, encodeBlock } from './block-format.ts';
 import { PendingRts } from './pending-rts.ts';
-import { addRange, emptyRanges, highestDone, isDone, nextNotDone, parseRanges, type SeqRanges } from './seq-ranges.ts';
+import { addRange, emptyRanges, highestDone, isDone, nextNotDone, parseRanges, raiseFloor, type SeqRanges } from './seq-ranges.ts';
 import { JournalSettingsSchema, type JournalSettings, type JournalSettingsInput } from './settings.ts';
 import { LaneCursor, type ReadChunk } from './cursor.ts';
 import { foldTelemetry } from './rollup.ts';
@@ -422,7 +422,9 @@ export class Journal extends EventEmitter<JournalEvents> {
       after = seqs.at(-1)!;
       out.lastSeq = full ? after : upper;
     }
-    if (out.seqs.length > 0) L.handedOut = addRange(L.handedOut, out.seqs[0]!, out.seqs.at(-1)!);
+    // Below the done floor nothing is live: without raising it, the gaps acks and evictions leave between reads
+    // would keep islands here for as long as the journal is open.
+    if (out.seqs.length > 0) L.handedOut = raiseFloor(addRange(L.handedOut, out.seqs[0]!, out.seqs.at(-1)!), L.done.floor);
     return out;
   }
 

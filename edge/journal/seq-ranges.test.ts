@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addRange, emptyRanges, highestDone, isDone, nextNotDone, parseRanges } from './seq-ranges.ts';
+import { addRange, emptyRanges, highestDone, isDone, nextNotDone, parseRanges, raiseFloor } from './seq-ranges.ts';
 
 describe('seq ranges', () => {
   it('advances the floor for head acks', () => {
@@ -20,6 +20,15 @@ describe('seq ranges', () => {
     expect(s).toEqual({ floor: 5, ranges: [[10, 30]] });
     s = addRange(s, 6, 9);
     expect(s).toEqual({ floor: 30, ranges: [] });
+  });
+
+  it('raises the floor: islands at or below it dropped, one it reaches absorbed, the rest kept', () => {
+    const s = addRange(addRange(addRange(addRange(emptyRanges(2), 5, 6), 10, 12), 14, 20), 30, 31);
+    expect(raiseFloor(s, 1)).toBe(s);
+    expect(raiseFloor(s, 8)).toEqual({ floor: 8, ranges: [[10, 12], [14, 20], [30, 31]] });
+    expect(raiseFloor(s, 13)).toEqual({ floor: 20, ranges: [[30, 31]] });
+    expect(raiseFloor(s, 11)).toEqual({ floor: 12, ranges: [[14, 20], [30, 31]] });
+    expect(raiseFloor(s, 40)).toEqual({ floor: 40, ranges: [] });
   });
 
   it('merges adjacent and overlapping islands', () => {

@@ -41,6 +41,15 @@ export function addRange(s: SeqRanges, lo: number, hi: number): SeqRanges {
   return { floor, ranges: out };
 }
 
+/** The same set with every seq <= floor added: islands at or below it are dropped, one it reaches is absorbed. */
+export function raiseFloor(s: SeqRanges, floor: number): SeqRanges {
+  if (floor <= s.floor) return s;
+  let f = floor;
+  let i = 0;
+  while (i < s.ranges.length && s.ranges[i]![0] <= f + 1) f = Math.max(f, s.ranges[i++]![1]);
+  return { floor: f, ranges: s.ranges.slice(i) };
+}
+
 export function isDone(s: SeqRanges, seq: number): boolean {
   if (seq <= s.floor) return true;
   for (const r of s.ranges) if (seq >= r[0] && seq <= r[1]) return true;
