@@ -140,10 +140,11 @@ export type AppendDone = (err: Error | null, seq: number) => void;
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 type MetaPut = { key: Uint8Array; value: Uint8Array };
 
+/** `fold`: the downsampling round an item belongs to; the writer never splits one between batches. */
 type Item =
-  | { t: 'put'; lane: Lane; seq: number; value: Uint8Array; bytes: number; done: AppendDone }
+  | { t: 'put'; lane: Lane; seq: number; value: Uint8Array; bytes: number; done: AppendDone; fold?: number }
   | { t: 'ack'; lane: Lane; lo: number; hi: number; at: EpochMs; keys: Uint8Array[]; events: number; bytes: number; resolve: () => void; reject: (e: Error) => void }
-  | { t: 'evict'; lane: Lane; lo: number; hi: number; keys: Uint8Array[]; events: number; bytes: number; downsampled: number };
+  | { t: 'evict'; lane: Lane; lo: number; hi: number; keys: Uint8Array[]; events: number; bytes: number; downsampled: number; fold?: number };
 
 /** One lane's appends in one write batch: stored as one block under the key of `first`. */
 interface Block {
@@ -194,6 +195,8 @@ export class Journal extends EventEmitter<JournalEvents> {
   private compacting: Promise<void> | null = null;
   private recovering: Promise<void> | null = null;
   private downsampling: Promise<void> | null = null;
+  /** Downsampling rounds started: each one's writes carry its number, so that the writer keeps them together. */
+  private folds = 0;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private wakeRecovery: (() => void) | null = null;
 
@@ -310,13 +313,13 @@ export class Journal extends EventEmitter<JournalEvents> {
   }
 
   /** Takes `seq` (the lane's next) for an encoded event that has room, and queues its write. */
-  private queuePut(L: LaneRuntime, seq: number, value: Uint8Array, bytes: number, rt: EpochMs, done: AppendDone): void {
+  private queuePut(L: LaneRuntime, seq: number, value: Uint8Array, bytes: number, rt: EpochMs, done: AppendDone, fold?: number): void {
     L.nextSeq = seq + 1;
     L.index.add(seq, bytes);
     L.pendingBytes += bytes;
     L.pendingRt.push(seq, rt);
     if (L.head === null) L.head = { seq, rt };
-    this.enqueue({ t: 'put', lane: L.lane, seq, value, bytes, done });
+    this.enqueue(fold === undefined ? { t: 'put', lane: L.lane, seq, value, bytes, done } : { t: 'put', lane: L.lane, seq, value, bytes, done, fold });
     this.queuedPuts += 1;
   }
 
@@ -671,8 +674,8 @@ export class Journal extends EventEmitter<JournalEvents> {
 
   /**
    * One round over the oldest live events no cursor has read (those may already be on their way to the cloud).
-   * What replaces them is appended before they are evicted, in one call, so the one writer stores the replacement
-   * first: a crash in between leaves both (as after any crash, some data twice), never neither. Returns false when
+   * What replaces them and their evictions are queued in one call as one fold, which the writer puts in one write
+   * batch (see cut). Returns false when
    * the round had to give up (the events changed while it read them, or the replacement would not fit without
    * evicting): the next commit tries again.
    */
@@ -701,9 +704,12 @@ export class Journal extends EventEmitter<JournalEvents> {
     const { consumed, out } = foldTelemetry(chunk.events, this.settings.downsampleWindowMs);
     if (consumed.length > 0) {
       if (this.stateValue !== 'open' || consumed.some((seq) => !L.index.has(seq) || isDone(L.handedOut, seq))) return false;
-      if (!this.putWithoutEviction(L, out)) return false;
+      // Replacement and evictions go out in one write batch (LevelDB applies a batch whole): a crash leaves the
+      // readings or the rollups, never both and never neither.
+      const fold = ++this.folds;
+      if (!this.putWithoutEviction(L, out, fold)) return false;
       // Each consumed seq is an eviction whose data lives on in what was appended: evicted - downsampled is what was lost.
-      for (const [lo, hi] of liveRuns(L.index, consumed)) this.evictRange(L, lo, hi, true);
+      for (const [lo, hi] of liveRuns(L.index, consumed)) this.evictRange(L, lo, hi, fold);
       this.kick();
       this.emit('downsampled', L.lane, consumed.length, out.length);
     }
@@ -712,22 +718,22 @@ export class Journal extends EventEmitter<JournalEvents> {
   }
 
   /** Queues `items` as durable appends if they fit under the cap as it is; false (nothing queued) if they do not. */
-  private putWithoutEviction(L: LaneRuntime, items: JournalItem[]): boolean {
+  private putWithoutEviction(L: LaneRuntime, items: JournalItem[], fold: number): boolean {
     const values = items.map((item, i) => packr.pack({ seq: L.nextSeq + i, rt: item.rt, kind: item.kind, body: item.body }) as Uint8Array);
     const bytes = values.reduce((sum, v) => sum + EVENT_KEY_BYTES + v.length, 0);
     if (this.liveBytes() + bytes > this.settings.capBytes) return false;
-    for (let i = 0; i < items.length; i++) this.queuePut(L, L.nextSeq, values[i]!, EVENT_KEY_BYTES + values[i]!.length, items[i]!.rt, ignoreDone);
+    for (let i = 0; i < items.length; i++) this.queuePut(L, L.nextSeq, values[i]!, EVENT_KEY_BYTES + values[i]!.length, items[i]!.rt, ignoreDone, fold);
     return true;
   }
 
-  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. `folded`: by downsampling. */
-  private evictRange(L: LaneRuntime, lo: number, hi: number, folded = false): void {
+  /** Evicts the live seqs in [lo, hi]: done, counted, and deleted by the next batch. `fold`: by that downsampling round. */
+  private evictRange(L: LaneRuntime, lo: number, hi: number, fold?: number): void {
     const { keys, events, bytes } = this.removeLive(L, lo, hi);
     L.done = addRange(L.done, lo, hi);
     L.evicted += events;
-    const downsampled = folded ? events : 0;
+    const downsampled = fold === undefined ? 0 : events;
     L.downsampled += downsampled;
-    this.enqueue({ t: 'evict', lane: L.lane, lo, hi, keys, events, bytes, downsampled });
+    this.enqueue(fold === undefined ? { t: 'evict', lane: L.lane, lo, hi, keys, events, bytes, downsampled } : { t: 'evict', lane: L.lane, lo, hi, keys, events, bytes, downsampled, fold });
     this.refreshHead(L);
     this.emit('evicted', L.lane, events, bytes);
   }
@@ -861,6 +867,12 @@ export class Journal extends EventEmitter<JournalEvents> {
       events += e;
       bytes += b;
     }
+    // A downsampling round is written whole, past the caps if need be (its size is bounded by the round).
+    const foldOf = (i: number): number | undefined => {
+      const item = this.queue[i];
+      return item !== undefined && item.t !== 'ack' ? item.fold : undefined;
+    };
+    while (n < this.queue.length && foldOf(n) !== undefined && foldOf(n) === foldOf(n - 1)) n += 1;
     const batch = this.queue.splice(0, n);
     this.alertQueued = this.queue.some((i) => i.t === 'put' && i.lane === 'alerts');
     return batch;

@@ -109,7 +109,7 @@ describe('silver_rollups', () => {
     expect(q).toMatchObject({ valid: 10, quarantined: 4, duplicates: 4 });
   });
 
-  it('keeps one of two identical rollups a gateway folded twice (a crash before it evicted the readings)', async () => {
+  it('keeps one of two identical rollups under different seqs (a copy the gateway should never make)', async () => {
     const r = await tempDir();
     const q = await openPipeline({ dataDir: join(r.dir, 'data'), settings: { export: { enabled: false } } });
     try {

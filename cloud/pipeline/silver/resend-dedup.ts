@@ -9,8 +9,9 @@
  *   positions  (vehicle, sensor, event_ms) and lat, lon, speed_kmh, heading, altitude_m, hdop, satellites, src_version
  *   rollups    (vehicle, sensor, signal, event_ms, window_ms) and unit, count, min, max, mean, first_ms, last_ms, bad, spn, src_version
  *
- * Rollups are the gateway's, not a sensor's: it writes a rollup before it evicts the readings folded into it, so a
- * crash between the two leaves the readings, and the next fold makes the same rollup again under a new seq.
+ * Rollups are the gateway's, not a sensor's. A gateway writes a rollup and the eviction of its readings in one write
+ * batch, so it never folds the same readings twice; were a copy to come (a gateway with a store that split the two),
+ * it is the same rollup under a new seq, found like a resent reading.
  *
  * A resend repeats the payload byte for byte, so only copies equal in every content column are duplicates; rows
  * that share the natural key with other content (a coarse sensor clock) are all kept. Of a set of copies, the one

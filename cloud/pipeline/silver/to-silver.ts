@@ -455,8 +455,8 @@ export class SilverBuilder {
   }
 
   /**
-   * A gateway's rollup. A sensor never resends one, but a gateway that crashed between writing a rollup and evicting
-   * its readings folds them again: the same rollup under a new seq, found like a resent reading (resend-dedup.ts).
+   * A gateway's rollup. A sensor never resends one, and a gateway writes it with the eviction of its readings; a copy
+   * would be the same rollup under a new seq, found like a resent reading (resend-dedup.ts).
    */
   private rollup(b: BronzeBatch, stream: StreamState, key: { epoch: string; lane: Lane; seq: number }, e: StampedEvent, r: RollupV2): number | null {
     const spec = signalSpec(r.signal);
