@@ -23,7 +23,8 @@ import type { GroundTruth } from '../../firmware-sim/ground-truth.ts';
 import type { TruckGateway } from '../../firmware-sim/fleet-gateways.ts';
 import type { LinkCondition } from '../../firmware-sim/link-proxy.ts';
 import { gatewayBacklog, metricSum } from '../e2e/support/gateway-metrics.ts';
-import { compareKeys, sentKeys, silverKeyCounts, type KeyComparison } from '../e2e/support/natural-keys.ts';
+import { classifyMissing, compareKeys, sentKeys, silverKeyCounts, silverRollupSpans, type FoldedCoverage, type KeyComparison } from '../e2e/support/natural-keys.ts';
+import { JournalSettingsSchema } from '../../edge/journal/settings.ts';
 import { morningStart } from '../e2e/support/sim-start.ts';
 import { waitFor, within } from '../e2e/support/wait-for.ts';
 import { mulberry32 } from '../support/mulberry32.ts';
@@ -75,6 +76,9 @@ const outageSim = { from: 0, to: 0 };
 const capRestartSim = { from: 0, to: 0 };
 let evictions = new Map<string, Record<string, number>>();
 let cappedRollups = { rollups: 0, readingsFolded: 0 };
+/** The capped truck's missing items, by what its gateway's downsampling made of them. */
+let coverage: FoldedCoverage;
+let cappedDownsampled = 0;
 let syncHealth = new Map<string, { evicted: number; openGaps: number; openGapEvents: number }>();
 let goldAlerts = new Set<string>();
 let skewRows: { n: number; eventBeforeGateway: number; gatewayOutsideRun: number } = { n: 0, eventBeforeGateway: 0, gatewayOutsideRun: 0 };
@@ -249,7 +253,11 @@ beforeAll(async () => {
 
   const conn = await d.cloud.pipeline.connect();
   try {
-    keys = compareKeys(sentKeys(d.fleet.recorder.log()), await silverKeyCounts(conn, vehicles));
+    const silver = await silverKeyCounts(conn, vehicles);
+    keys = compareKeys(sentKeys(d.fleet.recorder.log()), silver);
+    // The trucks' gateways run the journal's default window.
+    const windowMs = JournalSettingsSchema.properties.downsampleWindowMs.default as number;
+    coverage = classifyMissing(keys.missing.filter((k) => k.split('|')[1] === CAPPED), await silverRollupSpans(conn, [CAPPED]), [...silver.keys()].filter((k) => k.startsWith('p|')), windowMs);
   } finally {
     conn.closeSync();
   }
@@ -257,6 +265,8 @@ beforeAll(async () => {
   // Of the capped truck's evictions, the readings its gateway folded into rollups (docs/gateway.md, Downsampling).
   const [rolled] = await rowsOf('SELECT count(*)::DOUBLE, coalesce(sum(count + bad), 0)::DOUBLE FROM silver_rollups WHERE vehicle = ?', [CAPPED]);
   cappedRollups = { rollups: Number(rolled?.[0] ?? 0), readingsFolded: Number(rolled?.[1] ?? 0) };
+  const [ds] = await rowsOf('SELECT downsampled::DOUBLE FROM gold_sync_health WHERE vehicle = ?', [CAPPED]);
+  cappedDownsampled = Number(ds?.[0] ?? 0);
   const [skew] = await rowsOf(
     `SELECT count(*)::DOUBLE, count(*) FILTER (WHERE event_ms < ingest_ms - 60 * 60000)::DOUBLE,
             count(*) FILTER (WHERE gateway_ms < ? OR gateway_ms > ?)::DOUBLE
@@ -301,6 +311,7 @@ beforeAll(async () => {
     unknown: keys.unknown.length,
     evictions: Object.fromEntries(evictions),
     cappedRollups,
+    cappedMissing: { inRollup: coverage.inRollup.length, thinnedPositions: coverage.thinned.length, lost: coverage.lost.length, downsampled: cappedDownsampled },
     syncHealthEvicted: Object.fromEntries([...syncHealth].map(([v, h]) => [v, h.evicted])),
     openGapEvents: Object.fromEntries([...syncHealth].map(([v, h]) => [v, h.openGapEvents])),
     goldTrips: Object.fromEntries(trips),
@@ -346,6 +357,14 @@ describe(`chaos: faults across a simulated fleet (seed ${SEED}, ${KILLS} gateway
     expect(times.filter((t) => !inOutage(t) && !inRestart(t)).slice(0, 20)).toEqual([]);
     expect(times.some(inOutage)).toBe(true);
     for (const [v, e] of evictions) expect(e.alerts, v).toBe(0);
+  });
+
+  it("the capped truck's missing items are inside its rollups or thinned positions, except what it evicted outright", () => {
+    const ev = evictions.get(CAPPED)!;
+    expect(cappedDownsampled).toBeGreaterThan(0);
+    expect(coverage.inRollup.length).toBeGreaterThan(0);
+    // Evictions minus downsampled is what the gateway lost outright (QoS 0 items among them, which are not missing).
+    expect(coverage.lost.length).toBeLessThanOrEqual(ev.telemetry! - cappedDownsampled);
   });
 
   it('evictions are counted exactly: what each gateway reports is what sync health shows', () => {

@@ -87,3 +87,69 @@ export function compareKeys(sent: SentKeys, silver: ReadonlyMap<string, number>)
   for (const key of silver.keys()) if (!sent.acked.has(key) && !sent.bestEffort.has(key)) unknown.push(key);
   return { missing, duplicated, unknown, repeatedBySensor, ackedItems: sent.acked.size };
 }
+
+/** A Silver rollup, as far as telling which readings it stands for goes. */
+export interface RollupSpan {
+  vehicle: string;
+  sensor: string;
+  signal: string;
+  /** Window start and length, and the sensor times of its first and last reading. */
+  start: number;
+  windowMs: number;
+  first: number;
+  last: number;
+}
+
+export interface FoldedCoverage {
+  /** Missing readings inside a rollup of their sensor, signal and window. */
+  inRollup: string[];
+  /** Missing positions whose window kept a newer position of their sensor (the gateway keeps the newest). */
+  thinned: string[];
+  /** Neither: gone. */
+  lost: string[];
+}
+
+/**
+ * Pure: which missing items a gateway's downsampling accounts for. `positions` are the position keys Silver holds;
+ * `windowMs` the gateway's downsampling window.
+ */
+export function classifyMissing(missing: readonly string[], rollups: readonly RollupSpan[], positions: Iterable<string>, windowMs: number): FoldedCoverage {
+  const spans = new Map<string, RollupSpan[]>();
+  for (const r of rollups) {
+    const k = `${r.vehicle}|${r.sensor}|${r.signal}`;
+    spans.set(k, [...(spans.get(k) ?? []), r]);
+  }
+  const newestKept = new Map<string, number>();
+  for (const key of positions) {
+    const [, v, s, t] = key.split('|');
+    const k = `${v}|${s}|${Math.floor(Number(t) / windowMs)}`;
+    newestKept.set(k, Math.max(newestKept.get(k) ?? -Infinity, Number(t)));
+  }
+  const out: FoldedCoverage = { inRollup: [], thinned: [], lost: [] };
+  for (const key of missing) {
+    const parts = key.split('|');
+    const t = Number(parts.at(-1));
+    if (parts[0] === 'r') {
+      const [, v, s, sig] = parts;
+      const hit = (spans.get(`${v}|${s}|${sig}`) ?? []).some((r) => t >= r.start && t < r.start + r.windowMs && t >= r.first && t <= r.last);
+      (hit ? out.inRollup : out.lost).push(key);
+    } else {
+      const [, v, s] = parts;
+      const kept = newestKept.get(`${v}|${s}|${Math.floor(t / windowMs)}`);
+      (kept !== undefined && kept > t ? out.thinned : out.lost).push(key);
+    }
+  }
+  return out;
+}
+
+/** The rollups Silver holds for these vehicles. */
+export async function silverRollupSpans(conn: DuckDBConnection, vehicles: readonly string[]): Promise<RollupSpan[]> {
+  const list = vehicles.map(() => '?').join(', ');
+  const rows = await conn.runAndReadAll(
+    `SELECT vehicle, sensor, signal, event_ms::DOUBLE, window_ms::DOUBLE, first_ms::DOUBLE, last_ms::DOUBLE FROM silver_rollups WHERE vehicle IN (${list})`,
+    [...vehicles],
+  );
+  return rows.getRows().map(([v, s, sig, start, w, first, last]) => ({
+    vehicle: String(v), sensor: String(s), signal: String(sig), start: Number(start), windowMs: Number(w), first: Number(first), last: Number(last),
+  }));
+}
