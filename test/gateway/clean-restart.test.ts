@@ -3,27 +3,12 @@
  * the hub acknowledged deleted), and a restart on the same folder resumes exactly where it stopped: same epoch, the
  * next boot id, and every lane's seqs continue with the next number, with no gap, no reuse and no event sent twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditLane, orderViolations, readingKeys } from './checks.ts';
-import {
-  Sensor, gatewayConfig, killAllGateways, removeTempDirs, spawnGateway, startTestHub, tempDir, waitDrained, waitFor, writeConfig,
-  type TestHub,
-} from './support.ts';
+import { gatewayConfig, Sensor, spawnGateway, tempDir, useTestHub, waitDrained, waitFor, writeConfig } from './support.ts';
 
-let hub: TestHub;
-const sensors: Sensor[] = [];
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  for (const s of sensors) await s.end();
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub, sensors } = useTestHub();
 
 describe('SIGTERM and restart', () => {
   it('stops cleanly under load and resumes every lane at the next seq', { timeout: 90_000 }, async () => {

@@ -3,26 +3,16 @@
  * block holds one event that no longer decodes sends the others to the hub, drops that one as an eviction (counted,
  * logged with its seq, in /metrics), and drains to an empty backlog.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import { encodeBlock } from '../../edge/journal/block-format.ts';
 import { eventKey } from '../../edge/journal/keys.ts';
 import { itemFor } from '../../edge/journal/test-items.ts';
-import { gatewayConfig, killAllGateways, metrics, removeTempDirs, spawnGateway, startTestHub, tempDir, waitDrained, waitFor, writeConfig, type TestHub } from './support.ts';
+import { gatewayConfig, metrics, spawnGateway, tempDir, useTestHub, waitDrained, waitFor, writeConfig } from './support.ts';
 
-let hub: TestHub;
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub } = useTestHub();
 
 describe('gateway on a damaged journal', () => {
   it('sends what decodes, drops and counts what does not, and drains', { timeout: 60_000 }, async () => {

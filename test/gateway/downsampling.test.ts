@@ -4,31 +4,16 @@
  * rollup, with counts that add up in /metrics, getStatus and the twin. Real gateway process, real LevelDB, the real
  * Azure SDK against the embedded hub.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadingV2, RollupV2 } from '../../shared/contracts/types.ts';
 import { validateRollup } from '../../shared/contracts/validate.ts';
 import { auditLane } from './checks.ts';
-import {
-  Sensor, gatewayConfig, killAllGateways, metrics, removeTempDirs, spawnGateway, startTestHub, tempDir, waitDrained, waitFor,
-  writeConfig, type TestHub,
-} from './support.ts';
+import { gatewayConfig, metrics, Sensor, spawnGateway, tempDir, useTestHub, waitDrained, waitFor, writeConfig } from './support.ts';
 
 const CAP = 128 * 1024;
 const READINGS = 3000;
 
-let hub: TestHub;
-const sensors: Sensor[] = [];
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  for (const s of sensors) await s.end();
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub, sensors } = useTestHub();
 
 describe('journal downsampling with the hub down', () => {
   it('folds old readings into rollups, and raw + folded = acknowledged once the hub is back', { timeout: 120_000 }, async () => {

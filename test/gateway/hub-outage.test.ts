@@ -4,31 +4,18 @@
  * Afterwards the backlog is drained, nothing acknowledged is lost, and the alerts raised during the outage reach
  * the hub before the telemetry backlog of the outage.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditLane, orderViolations, readingKeys } from './checks.ts';
 import {
-  Sensor, gatewayConfig, healthz, killAllGateways, metrics, removeTempDirs, spawnGateway, startTestHub, sumMetric, tempDir,
-  waitDrained, waitFor, writeConfig, writeProbeRules, type TestHub,
+  gatewayConfig, healthz, metrics, Sensor, spawnGateway, sumMetric, tempDir, useTestHub, waitDrained, waitFor, writeConfig, writeProbeRules,
 } from './support.ts';
 
 const OUTAGE_S = Number(process.env.FLEETSYNC_OUTAGE_S ?? 15);
 /** The gateway has noticed the outage by then (the endpoint closes the connection when it stops). */
 const NOTICE_MS = 2000;
 
-let hub: TestHub;
-const sensors: Sensor[] = [];
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  for (const s of sensors) await s.end();
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub, sensors } = useTestHub();
 
 describe(`hub outage of ${OUTAGE_S} s under load`, () => {
   it('drains the backlog afterwards, loses nothing, and delivers the outage alerts before the outage backlog', { timeout: 120_000 + OUTAGE_S * 2000 }, async () => {

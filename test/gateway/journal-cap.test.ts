@@ -3,30 +3,17 @@
  * count adds up: per lane, events received by the hub + events evicted = events journalled; the evicted counts are
  * the same in /metrics, in the getStatus direct method and in the twin's reported properties.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLane } from './checks.ts';
 import {
-  Sensor, gatewayConfig, killAllGateways, metrics, removeTempDirs, spawnGateway, startTestHub, sumMetric, tempDir, waitDrained,
-  waitFor, writeConfig, writeProbeRules, type TestHub,
+  gatewayConfig, metrics, Sensor, spawnGateway, sumMetric, tempDir, useTestHub, waitDrained, waitFor, writeConfig, writeProbeRules,
 } from './support.ts';
 
 const CAP = 128 * 1024;
 const READINGS = 3000;
 const CROSSINGS = 40;
 
-let hub: TestHub;
-const sensors: Sensor[] = [];
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  for (const s of sensors) await s.end();
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub, sensors } = useTestHub();
 
 interface LaneCounts {
   lastAckedSeq: number;

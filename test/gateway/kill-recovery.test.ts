@@ -6,31 +6,18 @@
  * and in seq order every sensor's readings appear in the order the sensor published them.
  * FLEETSYNC_KILL_SEED replays a schedule.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditLane, orderViolations, prng, readingKeys } from './checks.ts';
 import {
-  Sensor, gatewayConfig, killAllGateways, removeTempDirs, spawnGateway, startTestHub, tempDir, waitDrained, writeConfig,
-  type GatewayProcess, type TestHub,
+  gatewayConfig, Sensor, spawnGateway, tempDir, useTestHub, waitDrained, writeConfig, type GatewayProcess,
 } from './support.ts';
 
 const KILLS = Number(process.env.FLEETSYNC_KILLS ?? 10);
 const SEED = Number(process.env.FLEETSYNC_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SENSORS = ['s1', 's2', 's3'];
 
-let hub: TestHub;
-const sensors: Sensor[] = [];
-
-beforeAll(async () => {
-  hub = await startTestHub();
-});
-
-afterAll(async () => {
-  for (const s of sensors) await s.end();
-  await killAllGateways();
-  await hub?.stop().catch(() => undefined);
-  await removeTempDirs();
-});
+const { hub, sensors } = useTestHub();
 
 describe(`gateway killed with SIGKILL ${KILLS} times under load (seed ${SEED})`, () => {
   it('loses no acknowledged reading; per lane the hub sees seqs 1..N without gaps, stable content and per-sensor order', { timeout: 90_000 + KILLS * 15_000 }, async () => {

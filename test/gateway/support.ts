@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import { pino } from 'pino';
 import type { Lane, StampedEvent } from '../../shared/contracts/types.ts';
 import { decodeBatch } from '../../shared/wire/index.ts';
@@ -526,4 +527,33 @@ export async function connectDisplay(port: number, vehicle = 'truck-1'): Promise
   });
   await client.subscribeAsync(`fleet/${vehicle}/alerts/#`, { qos: 1 });
   return { client, alerts };
+}
+
+// ------------------------------------------------------------------------------------------------ per-file set-up
+
+/**
+ * What most gateway test files share: one embedded hub started before their tests, and after them their sensors
+ * ended, every gateway killed, the hub stopped and the temp folders removed. The hub starts in beforeAll, after the
+ * file's top level has run, so `hub` stands for it: using it before then throws.
+ */
+export function useTestHub(): { hub: TestHub; sensors: Sensor[] } {
+  let started: TestHub | undefined;
+  const sensors: Sensor[] = [];
+  beforeAll(async () => {
+    started = await startTestHub();
+  });
+  afterAll(async () => {
+    for (const s of sensors) await s.end();
+    await killAllGateways();
+    await started?.stop().catch(() => undefined);
+    await removeTempDirs();
+  });
+  const hub = new Proxy({} as TestHub, {
+    get: (_target, key) => {
+      if (started === undefined) throw new Error('the test hub starts in beforeAll');
+      const v: unknown = Reflect.get(started, key);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(started) : v;
+    },
+  });
+  return { hub, sensors };
 }
