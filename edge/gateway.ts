@@ -102,6 +102,7 @@ export async function startGateway(settings: GatewaySettings, log: Logger = pino
     quickAck: () => broker?.quickAck ?? false,
     quickAcks: () => broker?.quickAcks() ?? 0,
   });
+  journal.on('wrote', (ms) => metrics.journalWrite.observe(ms / 1000));
   journal.on('undecodable', (lane, seq, reason) => {
     metrics.undecodable.inc({ lane });
     log.error({ lane, seq, reason }, 'stored event does not decode; left out of the uplink');

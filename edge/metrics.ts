@@ -1,4 +1,4 @@
-import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Lane, LaneStatus } from '../shared/contracts/types.ts';
 import { LANES } from '../shared/contracts/types.ts';
 
@@ -49,6 +49,11 @@ export function createGatewayMetrics(src: GatewayGaugeSources) {
     batchesSent: new Counter({ name: 'fleetsync_gateway_batches_sent_total', help: 'Batches acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),
     eventsSent: new Counter({ name: 'fleetsync_gateway_events_sent_total', help: 'Events acknowledged by the hub', labelNames: ['lane'], registers: [registry] }),
     sendFailures: new Counter({ name: 'fleetsync_gateway_send_failures_total', help: 'Batch sends that failed or timed out', registers: [registry] }),
+    // Observed once per write batch (hundreds a second at most), not per message. Every PUBACK waits for one.
+    journalWrite: new Histogram({
+      name: 'fleetsync_gateway_journal_write_seconds', help: 'Journal write batches by duration, fsync included: what each PUBACK waits for',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+    }),
   };
   new Gauge({
     name: 'fleetsync_gateway_journal_events', help: 'Unsent events per lane', labelNames: ['lane'], registers: [registry],

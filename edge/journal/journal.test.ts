@@ -178,6 +178,23 @@ describe('journal on real LevelDB', () => {
     expect(refusal).toBeInstanceOf(JournalUnavailableError);
   });
 
+  it('tells how long each durable write took and how many appends it held, acks and failed writes included', async () => {
+    let fail = false;
+    const j = await openJournal({ dir: await tempDir(), reopenMinMs: 10 }, { testHooks: { beforeWrite: () => { if (fail) throw new Error('injected'); } } });
+    j.on('fault', () => undefined);
+    const wrote: [number, number][] = [];
+    j.on('wrote', (ms, puts) => wrote.push([ms, puts]));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => j.append('telemetry', itemFor('telemetry', i))));
+    await j.ack('telemetry', 50);
+    expect(wrote.reduce((n, [, puts]) => n + puts, 0)).toBe(50);
+    expect(wrote.at(-1)![1]).toBe(0); // the ack's write
+    for (const [ms] of wrote) expect(ms).toBeGreaterThanOrEqual(0);
+    const before = wrote.length;
+    fail = true;
+    await expect(j.append('telemetry', itemFor('telemetry', 99))).rejects.toThrow();
+    expect(wrote).toHaveLength(before); // a failed write is a fault, not a write
+  });
+
   it('knows the oldest unsent receive time of appends still waiting for their write', async () => {
     let release: (() => void) | null = null;
     let hold = false;

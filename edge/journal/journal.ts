@@ -49,6 +49,8 @@ export type JournalState = 'open' | 'recovering' | 'closing' | 'closed';
 export interface JournalEvents {
   /** A batch holding appends of these lanes is durable: cursors can read further. */
   committed: [lanes: Lane[]];
+  /** A write batch is durable: how long it took (fsync included) and how many appends it held. */
+  wrote: [durationMs: number, puts: number];
   state: [state: JournalState];
   /** A write or reopen failed. The journal recovers by itself; appends reject meanwhile. */
   fault: [error: Error];
@@ -809,6 +811,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     this.noteDelayGain();
     const batch = this.cut();
     let failure: { err: unknown } | null = null;
+    let started = 0;
     try {
       const meta = this.metaOps(batch);
       const blocks = blocksOf(batch);
@@ -816,13 +819,17 @@ export class Journal extends EventEmitter<JournalEvents> {
       // rebuilds every table from disk.
       for (const blk of blocks) this.lanes[blk.lane].blocks.add(blk.first, blk.values.length);
       if (this.testHooks?.beforeWrite) await this.testHooks.beforeWrite(this.db, describeBatch(batch));
+      started = performance.now();
       await writeItems(this.db, batch, blocks, meta, this.settings.sync);
     } catch (err) {
       failure = { err };
     }
     this.writing = false;
     if (failure) this.onWriteFailure(batch, failure.err);
-    else this.onDurable(batch);
+    else {
+      this.onDurable(batch);
+      this.emit('wrote', performance.now() - started, batch.reduce((n, item) => n + (item.t === 'put' ? 1 : 0), 0));
+    }
     this.kick();
     this.notifyIdle();
   }

@@ -99,6 +99,8 @@ describe('bad input at the sensor broker', () => {
     const invalid = await rejectAtHub((e) => Buffer.from(e.body.raw).toString().includes('"hot"'));
     expect(invalid.body.reason).toMatch(/sensorTime/);
     const m = await metrics(gw.ports.http);
+    // Rejects are journalled too: each write's duration is in the histogram.
+    expect(m.get('fleetsync_gateway_journal_write_seconds_count')).toBeGreaterThan(0);
     expect(m.get('fleetsync_gateway_rejects_total{reason="bad-json"}')).toBe(1);
     expect(m.get('fleetsync_gateway_rejects_total{reason="invalid"}')).toBe(1);
     await stillAcceptsGoodData();
