@@ -677,9 +677,8 @@ export class Journal extends EventEmitter<JournalEvents> {
   /**
    * One round over the oldest live events no cursor has read (those may already be on their way to the cloud).
    * What replaces them and their evictions are queued in one call as one fold, which the writer puts in one write
-   * batch (see cut). Returns false when
-   * the round had to give up (the events changed while it read them, or the replacement would not fit without
-   * evicting): the next commit tries again.
+   * batch (see cut). Returns false when the round had to give up (the events changed while it read them, or the
+   * replacement would not fit without evicting): the next commit tries again.
    */
   private async downsampleRound(L: LaneRuntime): Promise<boolean> {
     const seqs: number[] = [];
