@@ -47,6 +47,13 @@ interface SystemSetup {
   dataDir: string;
 }
 
+/**
+ * How long every sensor may take to get its first CONNACK. Gateways answer once their start settles, and at the
+ * larger steps dozens of them settle at once on the machine's two cores: in one full bench run, 40 gateways took
+ * longer than a fixed 60 s (alone, the same step connected in time).
+ */
+const sensorsReadyMs = (trucks: number): number => Math.max(60_000, trucks * 2_500);
+
 interface SensorsSetup {
   trucks: number;
   seed: number;
@@ -131,7 +138,7 @@ async function runSensors(o: SensorsSetup): Promise<void> {
     brokerUrl: typeof brokers === 'string' ? brokers : (t) => brokers[t.vehicle] ?? '',
     speedup: 1,
   });
-  await run.ready(60_000);
+  await run.ready(sensorsReadyMs(o.trucks));
   run.start();
   say({ ready: true });
   const timer = setInterval(() => {
@@ -321,7 +328,7 @@ async function runStep(mode: 'system' | 'baseline', trucks: number, windowS: num
       parts.push({ part: 'broker', pid: () => h.pid });
     }
     sensors = new Child('sensors', { trucks, seed, startMs, brokers } satisfies SensorsSetup);
-    await sensors.ready(90_000, `${trucks} trucks' sensors`);
+    await sensors.ready(sensorsReadyMs(trucks) + 30_000, `${trucks} trucks' sensors`);
     const s = sensors;
     parts.push({ part: 'sensors', pid: () => s.pid });
     await sleep(WARMUP_S * 1000);
