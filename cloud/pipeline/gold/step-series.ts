@@ -16,6 +16,21 @@ export interface Sample<T> {
 
 const holdOf = <T>(smp: Sample<T>, s: Series<T>): number => smp.holdMs ?? s.maxHoldMs;
 
+/**
+ * The longest hold of a sample list's own (0 without any), found once per list: a day's durations sweep the same
+ * lists once per trip and stop. Lists are built whole before they are swept and never changed after.
+ */
+const ownHolds = new WeakMap<readonly Sample<unknown>[], number>();
+function longestOwnHold(samples: readonly Sample<unknown>[]): number {
+  let longest = ownHolds.get(samples);
+  if (longest === undefined) {
+    longest = 0;
+    for (const x of samples) if (x.holdMs !== undefined && x.holdMs > longest) longest = x.holdMs;
+    ownHolds.set(samples, longest);
+  }
+  return longest;
+}
+
 export interface Series<T> {
   samples: Sample<T>[];
   maxHoldMs: number;
@@ -40,8 +55,7 @@ export function sweep<T extends readonly Series<unknown>[]>(
     const smp = s.samples;
     // Only samples inside the window, and expiries inside it, can change a value there: binary search both ranges.
     for (let k = firstAfter(smp, start); k < smp.length && smp[k]!.t < end; k++) cuts.push(smp[k]!.t);
-    let longest = s.maxHoldMs;
-    for (const x of smp) if (x.holdMs !== undefined && x.holdMs > longest) longest = x.holdMs;
+    const longest = Math.max(s.maxHoldMs, longestOwnHold(smp));
     for (let k = firstAfter(smp, start - longest); k < smp.length && smp[k]!.t < end; k++) {
       const expiry = smp[k]!.t + holdOf(smp[k]!, s);
       if (expiry > start && expiry < end) cuts.push(expiry);
@@ -132,7 +146,7 @@ export function valueAt<T>(samples: Sample<T>[], t: number): T | undefined {
  */
 export function holdFor<V>(samples: Sample<V>[], capMs: number): number {
   // Samples with a hold of their own (rollups) say nothing about the spacing of the raw ones.
-  const raw = samples.some((x) => x.holdMs !== undefined) ? samples.filter((x) => x.holdMs === undefined) : samples;
+  const raw = longestOwnHold(samples) > 0 ? samples.filter((x) => x.holdMs === undefined) : samples;
   if (raw.length < 2) return capMs;
   const gaps: number[] = [];
   for (let i = 1; i < raw.length; i++) {
