@@ -827,7 +827,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     if (failure) this.onWriteFailure(batch, failure.err);
     else {
       this.onDurable(batch);
-      this.emit('wrote', performance.now() - started, batch.reduce((n, item) => n + (item.t === 'put' ? 1 : 0), 0));
+      this.emit('wrote', performance.now() - started, describeBatch(batch).puts);
     }
     this.kick();
     this.notifyIdle();
