@@ -35,7 +35,7 @@ export const SECTION_ABOUT: Record<string, string> = {
   'Edge gateway ingest':
     "QoS 1 readings into the gateway (sensor broker, default alert rules, LevelDB journal with fsync before every PUBACK) against brokers that store nothing: plain aedes (the gateway's own broker library, so the ratio is what durability and rules cost) and Mosquitto (a C broker, the usual choice on a truck). All are driven by the same load generator (bench/suites/edge-procs.ts: MQTT.js publishers in separate processes with a fixed window in flight), one broker at a time; broker CPU per message and RSS are the broker process's own. On 2 cores the load generator competes with the broker, so msgs/s is a floor for every broker alike; CPU per message is the sharper comparison.",
   Footprint:
-    'The whole gateway (broker, rules, journal, uplink to an embedded hub) at a realistic truck load, 50 sensors at 500 msgs/s in total: CPU % of one core over the measured window and RSS at its end, beside plain aedes under the same load.',
+    'The whole gateway (broker, rules, journal, uplink to an embedded hub) at a realistic truck load, 50 sensors at 500 msgs/s in total: CPU % of one core over the measured window and RSS at its end, beside plain aedes under the same load. Below them, what this host charges a thread for waking up: at this rate every message reaches a thread that has just slept, so CPU per message is many times that of a busy gateway (compare the CPU per message of the ingest section at full load).',
   'Edge alert latency':
     "From a sensor's PUBLISH to the alert on the in-cab topic, with 100 rules and background load from publisher processes; baseline: plain aedes relaying the same probe topic to a subscriber under the same load (what delivery alone costs).",
   'Alert engine':
@@ -60,7 +60,7 @@ export const SECTION_ABOUT: Record<string, string> = {
 };
 
 /** Rows reported in another section than their suite's group (the brief's report order, without editing suites). */
-const SECTION_OF_ROW: Array<[RegExp, string]> = [[/^gateway (CPU|RSS) at \d+ sensors/, 'Footprint']];
+const SECTION_OF_ROW: Array<[RegExp, string]> = [[/^(gateway (CPU|RSS) at \d+ sensors|host wake-up cost)/, 'Footprint']];
 
 export const sectionOf = (r: BenchRow): string => SECTION_OF_ROW.find(([re]) => re.test(r.name))?.[1] ?? r.group;
 

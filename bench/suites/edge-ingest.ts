@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import type { BenchOptions, BenchRow, BenchSuite } from '../harness.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { readBatchHeader } from '../../shared/wire/index.ts';
+import { measureWakePenalty } from './wake-penalty.ts';
 import { brokerPriority, deployedNodeOptions, runLoad, startBroker, startLoad, type Child, type LoadSetup, type MergedRun } from './edge-procs.ts';
 
 const GROUP = 'Edge gateway ingest';
@@ -40,6 +41,7 @@ const ROWS = {
   cpu: 'broker process CPU per message',
   footCpu: `gateway CPU at ${FOOT_SENSORS} sensors, ${FOOT_RATE} msgs/s (uplink included)`,
   footRss: `gateway RSS at ${FOOT_SENSORS} sensors, ${FOOT_RATE} msgs/s`,
+  wake: 'host wake-up cost: one 100-byte JSON.parse after 10 ms asleep',
 };
 
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
@@ -173,6 +175,7 @@ export const edgeIngestSuite: BenchSuite = {
     const gw = await gatewayThroughput(perClient);
     const rawFoot = await aedesFootprint(footSeconds);
     const gwFoot = await gatewayFootprint(footSeconds);
+    const wake = await measureWakePenalty();
     const base = 'plain aedes, no persistence';
     const note = `${LOAD_PROCESSES} publisher processes; ${(gw.acked / 1000).toFixed(0)}k msgs of ~150 B JSON; shared 2-core machine`;
     return [
@@ -191,6 +194,15 @@ export const edgeIngestSuite: BenchSuite = {
         note: `${footSeconds} s at ${gwFoot.rate.toFixed(0)} msgs/s achieved; ${gwFoot.eventsAtHub} events reached the hub; gateway and aedes run from a bundle (no tsx loader), the gateway with the systemd unit's V8 flags (${deployedNodeOptions().join(' ')}); ${brokerPriority()}`,
       },
       { group: GROUP, name: ROWS.footRss, value: gwFoot.rssMiB, unit: 'MiB', baseline: { name: `${base}, same load`, value: rawFoot.rssMiB }, higherIsBetter: false, target: '< 150 MB' },
+      {
+        group: GROUP,
+        name: ROWS.wake,
+        value: wake.afterIdleUs,
+        unit: 'us',
+        baseline: { name: 'the same parse back to back', value: wake.hotUs },
+        higherIsBetter: false,
+        note: 'medians; at 500 msgs/s every message reaches a thread that has just slept, so the footprint pays this ratio on each step of its path (see wake-penalty.ts)',
+      },
     ];
   },
 };
