@@ -35,7 +35,12 @@ export const PipelineSettingsSchema = Type.Object(
         maxFutureS: Type.Number({ minimum: 0, default: 86_400 }),
         /** Bronze batches per Silver transaction (and at most maxEventsPerTransaction events). */
         batchesPerTransaction: Type.Integer({ minimum: 1, default: 512 }),
-        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 100_000 }),
+        /**
+         * Large enough that a catch-up transaction fills whole DuckDB row groups (122,880 rows) of silver_readings:
+         * DuckDB writes those straight to the database file instead of logging every row in the WAL and copying it
+         * again at the next checkpoint (docs/medallion.md).
+         */
+        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 250_000 }),
         /** Decode and validate on a worker thread, overlapping with the DuckDB writes (uses a second core). */
         workerThread: Type.Boolean({ default: true }),
       },

@@ -58,7 +58,7 @@ export class SilverProcessor {
       newPseudonym: opts.newPseudonym ?? randomPseudonym,
       workerThread: opts.workerThread ?? true,
       batchesPerTransaction: opts.batchesPerTransaction ?? 512,
-      maxEventsPerTransaction: opts.maxEventsPerTransaction ?? 100_000,
+      maxEventsPerTransaction: opts.maxEventsPerTransaction ?? 250_000,
     });
     await p.reload();
     return p;
