@@ -4,6 +4,14 @@ import { GoldSettingsSchema } from './gold/gold-settings.ts';
 
 const closed = { additionalProperties: false } as const;
 const FIVE_YEARS_DAYS = 1827;
+/** Bronze batches per Silver transaction (and at most SILVER_MAX_EVENTS_PER_TRANSACTION events). */
+export const SILVER_BATCHES_PER_TRANSACTION = 512;
+/**
+ * Large enough that a catch-up transaction fills whole DuckDB row groups (122,880 rows) of silver_readings: DuckDB
+ * writes those straight to the database file instead of logging every row in the WAL and copying it again at the
+ * next checkpoint (docs/medallion.md).
+ */
+export const SILVER_MAX_EVENTS_PER_TRANSACTION = 250_000;
 
 export const ExportTargetSettingsSchema = Type.Union([
   Type.Object(
@@ -33,14 +41,8 @@ export const PipelineSettingsSchema = Type.Object(
       {
         /** Events more than this far ahead of the hub's receive time are quarantined (event_time_future). */
         maxFutureS: Type.Number({ minimum: 0, default: 86_400 }),
-        /** Bronze batches per Silver transaction (and at most maxEventsPerTransaction events). */
-        batchesPerTransaction: Type.Integer({ minimum: 1, default: 512 }),
-        /**
-         * Large enough that a catch-up transaction fills whole DuckDB row groups (122,880 rows) of silver_readings:
-         * DuckDB writes those straight to the database file instead of logging every row in the WAL and copying it
-         * again at the next checkpoint (docs/medallion.md).
-         */
-        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: 250_000 }),
+        batchesPerTransaction: Type.Integer({ minimum: 1, default: SILVER_BATCHES_PER_TRANSACTION }),
+        maxEventsPerTransaction: Type.Integer({ minimum: 1, default: SILVER_MAX_EVENTS_PER_TRANSACTION }),
         /** Decode and validate on a worker thread, overlapping with the DuckDB writes (uses a second core). */
         workerThread: Type.Boolean({ default: true }),
       },

@@ -8,6 +8,7 @@
 import type { DuckDBBlobValue, DuckDBConnection } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '../../storage/duckdb.ts';
+import { SILVER_BATCHES_PER_TRANSACTION, SILVER_MAX_EVENTS_PER_TRANSACTION } from '../settings.ts';
 import { InlineBuilder, WorkerBuilder, type BuilderHost, type SilverSnapshot } from './builder-host.ts';
 import { resolveDrivers, writeSilver } from './silver-writer.ts';
 import type { BronzeBatch, SilverOptions, SilverWrite, StreamRowData } from './to-silver.ts';
@@ -57,8 +58,8 @@ export class SilverProcessor {
       maxFutureMs: opts.maxFutureMs ?? 86_400_000,
       newPseudonym: opts.newPseudonym ?? randomPseudonym,
       workerThread: opts.workerThread ?? true,
-      batchesPerTransaction: opts.batchesPerTransaction ?? 512,
-      maxEventsPerTransaction: opts.maxEventsPerTransaction ?? 250_000,
+      batchesPerTransaction: opts.batchesPerTransaction ?? SILVER_BATCHES_PER_TRANSACTION,
+      maxEventsPerTransaction: opts.maxEventsPerTransaction ?? SILVER_MAX_EVENTS_PER_TRANSACTION,
     });
     await p.reload();
     return p;
