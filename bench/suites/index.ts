@@ -13,6 +13,7 @@ import { fleetCapacitySuite } from './fleet-capacity.ts';
 import { mosquittoBaselineSuite } from './mosquitto-baseline.ts';
 import { backlogLiveSuite } from './backlog-live.ts';
 import { e2eLatencySuite } from './e2e-latency.ts';
+import { silverFreshnessSuite } from './silver-freshness.ts';
 import { cloudRolesSuite } from './cloud-roles.ts';
 import { pubackWriteSuite } from './puback-write.ts';
 
@@ -31,6 +32,7 @@ export const suites: BenchSuite[] = [
   pipelineSuite,
   cloudRolesSuite,
   e2eLatencySuite,
+  silverFreshnessSuite,
   scalingSuite,
   fleetCapacitySuite,
   validatorsSuite,

@@ -22,8 +22,8 @@ import { sqlString } from '../../cloud/storage/duckdb.ts';
 import { LocalExportTarget } from '../../cloud/storage/local-target.ts';
 import { mulberry32 as prng } from '../../test/support/mulberry32.ts';
 
-const DAY0 = Date.UTC(2025, 2, 10);
-const EPOCH = '01JNZ8Q3W5M7Y2K4T6V8X0B1C3';
+export const DAY0 = Date.UTC(2025, 2, 10);
+export const EPOCH = '01JNZ8Q3W5M7Y2K4T6V8X0B1C3';
 
 
 /**
@@ -59,7 +59,7 @@ function truckEvents(truck: number, seconds: number, stepS: number, startMs: num
   return out;
 }
 
-interface Fleet {
+export interface Fleet {
   /** [device, body, enqueuedAt] per batch, in delivery order. */
   batches: [string, Uint8Array, number][];
   events: number;

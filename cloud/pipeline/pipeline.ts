@@ -13,7 +13,8 @@ import type { ExportTarget } from '../storage/export-target.ts';
 import { LocalExportTarget } from '../storage/local-target.ts';
 import { BronzeSink, type BronzeStats } from './bronze/bronze-sink.ts';
 import { exportAll, exportDirty, type ExportResult } from './export/export-parquet.ts';
-import { refreshGold, type GoldResult } from './gold/refresh-gold.ts';
+import { partitionKey, planGoldSlice } from './gold/plan-gold.ts';
+import { readDirtyPartitions, refreshGold, refreshGoldPartitions, type GoldResult } from './gold/refresh-gold.ts';
 import { digestAll, type TableDigest } from './ops/canonical.ts';
 import { eraseSubject, type EraseReport, type EraseSubject } from './ops/erase.ts';
 import { clearDerived } from './ops/replay.ts';
@@ -49,6 +50,11 @@ export interface CatchUpResult {
   gold: GoldResult;
 }
 
+export interface RoundResult extends CatchUpResult {
+  /** When the loop has more to do without a new Bronze commit: 0 for at once, null for nothing. */
+  nextInMs: number | null;
+}
+
 export function makeExportTarget(s: ExportTargetSettings, dataDir: string): ExportTarget {
   if (s.kind === 'local') return new LocalExportTarget(s.dir ?? join(dataDir, 'export'));
   return new AzureBlobExportTarget({
@@ -60,7 +66,7 @@ export function makeExportTarget(s: ExportTargetSettings, dataDir: string): Expo
   });
 }
 
-/** Silver chunks per background round before Gold is refreshed (each chunk is up to silver.batchesPerTransaction batches). */
+/** Silver chunks per background round before a Gold slice (each chunk is up to silver.batchesPerTransaction batches). */
 const BACKGROUND_CHUNKS_PER_ROUND = 4;
 
 export class Pipeline {
@@ -68,6 +74,9 @@ export class Pipeline {
   readonly queries: PipelineQueries;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = Number.POSITIVE_INFINITY;
+  /** When this process last refreshed each Gold partition that is dirty or was refreshed within loop.goldEveryS. */
+  private readonly goldRefreshedAt = new Map<string, number>();
   private exportTimer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private running = false;
@@ -149,21 +158,54 @@ export class Pipeline {
     this.retentionTimer.unref();
   }
 
-  private wake(): void {
-    if (!this.running || this.closed || this.timer !== null) return;
+  /** Schedules a background round in `delayMs` (sooner if one is already scheduled sooner). */
+  private wake(delayMs = this.settings.loop.debounceMs): void {
+    if (!this.running || this.closed) return;
+    const due = performance.now() + delayMs;
+    if (this.timer !== null) {
+      if (due >= this.timerDue) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.exclusive(() => this.catchUpUnlocked(BACKGROUND_CHUNKS_PER_ROUND))
+      this.timerDue = Number.POSITIVE_INFINITY;
+      void this.exclusive(() => this.roundUnlocked())
         .then((r) => {
           this.lastError = null;
-          if (r.silver.more) this.wake();
+          if (r.nextInMs !== null) this.wake(r.nextInMs);
         })
         .catch((err) => {
           this.fail(err, 'processing');
           // Retry later; Bronze is durable, nothing is lost meanwhile.
           setTimeout(() => this.wake(), 1000).unref();
         });
-    }, this.settings.loop.debounceMs);
+    }, delayMs);
+  }
+
+  /** Runs one background round now, after anything queued (tests and tools; start() runs them by itself). */
+  backgroundRound(): Promise<RoundResult> {
+    return this.exclusive(() => this.roundUnlocked());
+  }
+
+  /**
+   * Silver first, then at most one Gold slice (plan-gold.ts): a Bronze batch waits for one slice at most, never for
+   * the whole fleet's Gold, whose cost grows with every partition's day so far.
+   */
+  private async roundUnlocked(): Promise<RoundResult> {
+    const silver = await this.silver.processAll(BACKGROUND_CHUNKS_PER_ROUND);
+    const loop = this.settings.loop;
+    const everyMs = loop.goldEveryS * 1000;
+    const now = this.now();
+    const dirty = await readDirtyPartitions(this.worker);
+    const plan = planGoldSlice(dirty, this.goldRefreshedAt, now, { everyMs, maxEvents: loop.goldEventsPerSlice, maxPartitions: loop.goldPartitionsPerTransaction });
+    const gold = await refreshGoldPartitions(this.worker, this.settings.gold, plan.slice);
+    for (const p of plan.slice) this.goldRefreshedAt.set(partitionKey(p.vehicle, p.dayMs), now);
+    // Forget stamps that no longer hold anything off; keep those of dirty partitions, which order the queue.
+    const stillDirty = new Set(dirty.map((p) => partitionKey(p.vehicle, p.dayMs)));
+    for (const [k, t] of this.goldRefreshedAt) if (!stillDirty.has(k) && (now - t >= everyMs || t > now)) this.goldRefreshedAt.delete(k);
+    const nextInMs = silver.more ? 0 : plan.nextDueMs === null ? null : Math.max(0, plan.nextDueMs - now);
+    return { silver, gold, nextInMs };
   }
 
   private fail(err: unknown, what: string): void {
@@ -178,8 +220,8 @@ export class Pipeline {
     return run;
   }
 
-  private async catchUpUnlocked(maxChunks?: number): Promise<CatchUpResult> {
-    const silver = await this.silver.processAll(maxChunks);
+  private async catchUpUnlocked(): Promise<CatchUpResult> {
+    const silver = await this.silver.processAll();
     const gold: GoldResult = { partitions: 0, vehicles: 0, alerts: 0 };
     for (;;) {
       const g = await refreshGold(this.worker, this.settings.gold, this.settings.loop.goldPartitionsPerTransaction);

@@ -55,6 +55,13 @@ export const PipelineSettingsSchema = Type.Object(
         debounceMs: Type.Integer({ minimum: 0, default: 100 }),
         /** Dirty Gold partitions per transaction. */
         goldPartitionsPerTransaction: Type.Integer({ minimum: 1, default: 2000 }),
+        /**
+         * The background loop refreshes a (vehicle, day) at most this often. Gold recomputes the whole day, so
+         * refreshing on every commit costs the day's events again each time (0: on every round).
+         */
+        goldEveryS: Type.Number({ minimum: 0, default: 10 }),
+        /** Silver events the background loop lets one Gold transaction read before Silver runs again. */
+        goldEventsPerSlice: Type.Integer({ minimum: 1, default: 200_000 }),
       },
       { ...closed, default: {} },
     ),

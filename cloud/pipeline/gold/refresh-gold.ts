@@ -12,6 +12,7 @@ import { DAY_MS, type GoldSettings } from './gold-settings.ts';
 import { computeSyncHealth, type StreamRow } from './sync-health.ts';
 import type { GoldAlertEvent, GoldPosition, GoldReading, MergedAlert } from './types.ts';
 import { computeVehicleDay, type VehicleDayInput } from './vehicle-day.ts';
+import { partitionKey, type DirtyPartition } from './plan-gold.ts';
 import { SILVER_EXPORT_TABLES } from '../silver/silver-writer.ts';
 
 export interface GoldResult {
@@ -34,18 +35,31 @@ const n = (v: unknown): number => Number(v);
 const nn = (v: unknown): number | null => (v === null ? null : Number(v));
 const sn = (v: unknown): string | null => (v === null ? null : String(v));
 
-interface Partition {
+export interface Partition {
   vehicle: string;
   dayMs: number;
 }
 
-const pkey = (vehicle: string, dayMs: number): string => `${vehicle}\u0000${dayMs}`;
+const pkey = partitionKey;
 
 /** Refreshes up to `limit` dirty partitions. Returns zero partitions when Gold is up to date. */
 export async function refreshGold(conn: DuckDBConnection, s: GoldSettings, limit = 2000): Promise<GoldResult> {
   const dirty = (
     await conn.runAndReadAll(`SELECT vehicle, epoch_ms(day)::DOUBLE FROM gold_dirty ORDER BY vehicle, day LIMIT ?`, [limit])
   ).getRows().map(([v, d]) => ({ vehicle: String(v), dayMs: n(d) }));
+  return refreshGoldPartitions(conn, s, dirty);
+}
+
+/** Every dirty partition with its Silver event count (what planGoldSlice weighs). */
+export async function readDirtyPartitions(conn: DuckDBConnection): Promise<DirtyPartition[]> {
+  const rows = await conn.runAndReadAll(
+    `SELECT d.vehicle, epoch_ms(d.day)::DOUBLE, coalesce(q.valid, 0)::DOUBLE FROM gold_dirty d LEFT JOIN quality_daily q USING (vehicle, day)`,
+  );
+  return rows.getRows().map(([v, d, e]) => ({ vehicle: String(v), dayMs: n(d), events: n(e) }));
+}
+
+/** Recomputes exactly these partitions (each should be in gold_dirty) in one transaction. */
+export async function refreshGoldPartitions(conn: DuckDBConnection, s: GoldSettings, dirty: readonly Partition[]): Promise<GoldResult> {
   if (dirty.length === 0) return { partitions: 0, vehicles: 0, alerts: 0 };
   return inTransaction(conn, async () => {
     await conn.run('CREATE TEMP TABLE IF NOT EXISTS gold_batch (vehicle VARCHAR, day DATE, start_ms BIGINT, end_ms BIGINT, idx INTEGER)');
@@ -137,7 +151,7 @@ async function refreshAlerts(conn: DuckDBConnection): Promise<number> {
 
 async function loadInputs(
   conn: DuckDBConnection,
-  dirty: Partition[],
+  dirty: readonly Partition[],
 ): Promise<Map<string, VehicleDayInput>> {
   const inputs = new Map<string, VehicleDayInput>();
   for (const p of dirty) inputs.set(pkey(p.vehicle, p.dayMs), { dayStart: p.dayMs, positions: [], readings: [], rollups: [], readingCount: 0, driverAtStart: undefined, alerts: [] });
