@@ -31,6 +31,9 @@ export interface FleetStats {
   realTime: boolean;
   produced: number;
   sent: number;
+  /** Of `sent`, QoS 0 publishes: written to the socket, never acknowledged. */
+  qos0: number;
+  /** QoS 1 publishes the gateway acknowledged. */
   acked: number;
   dropped: number;
   /** QoS 1 publishes awaiting acknowledgement. */
@@ -118,6 +121,7 @@ export function createFleetRun(opts: FleetRunOptions): FleetRun {
         realTime: clock.following,
         produced: gt.telemetry.produced.publishes + gt.rejects.produced,
         sent: gt.telemetry.publishes + gt.rejects.publishes,
+        qos0: gt.telemetry.qos0.publishes + gt.rejects.qos0,
         acked: gt.telemetry.acked.publishes + gt.rejects.acked,
         dropped: gt.telemetry.dropped.publishes + gt.rejects.dropped,
         pending: runs.reduce((n, r) => n + r.pending(), 0),

@@ -55,7 +55,7 @@ export function demoCommand(): Command {
         const b = demo.cloud.pipeline.bronzeStats;
         const lag = s.realTime ? '  (caught up: real time)' : s.lagMs > 60_000 ? `  (clock ${Math.round(s.lagMs / 60_000)} sim min behind)` : '';
         say(
-          `sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent}  acked ${s.acked}  ` +
+          `sim ${new Date(s.simNow).toISOString().slice(0, 16)}  sensors ${s.connected}/${s.sensors}  sent ${s.sent} (QoS 0 ${s.qos0}, QoS 1 acked ${s.acked})  ` +
             `bronze batches ${b.stored} (+${b.duplicates} duplicates)  vehicles syncing ${demo.milestones.syncing}/${o.trucks}${lag}`,
         );
       }, 10_000);
