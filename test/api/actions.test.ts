@@ -14,6 +14,7 @@ import { TokenStore } from '../../cloud/auth/token-store.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { Pipeline } from '../../cloud/pipeline/pipeline.ts';
 import { bearer, ingestFleet, removeTempDirs, tempDir } from './support.ts';
+import { waitFor as pollFor, type Probe } from '../support/wait-for.ts';
 
 type DeviceClient = InstanceType<typeof deviceSdk.Client>;
 type DeviceTwin = Awaited<ReturnType<DeviceClient['getTwin']>>;
@@ -27,15 +28,7 @@ const tokens = { viewer: '', operator: '', admin: '' };
 const methodCalls: { method: string; payload: unknown }[] = [];
 const desiredSeen: Record<string, unknown>[] = [];
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const waitFor = <T>(what: string, probe: Probe<T>, timeoutMs = 10_000): Promise<T> => pollFor(what, probe, timeoutMs, 25);
 
 beforeAll(async () => {
   const dir = await tempDir();

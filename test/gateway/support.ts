@@ -18,6 +18,7 @@ import { decodeBatch } from '../../shared/wire/index.ts';
 import type { HubTelemetry, IngestSink } from '../../cloud/hub/ingest-sink.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import { hashPassword } from '../../edge/broker/password.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(REPO, 'cli', 'fleetsync.js');
@@ -34,15 +35,7 @@ export async function removeTempDirs(): Promise<void> {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor };
 
 // ------------------------------------------------------------------------------------------------ hub side
 

@@ -11,6 +11,7 @@ import type { HubTelemetry, IngestSink } from '../../cloud/hub/ingest-sink.ts';
 import { EmbeddedHub } from '../../cloud/hub/embedded-hub.ts';
 import type { HubSettingsInput } from '../../cloud/hub/settings.ts';
 import { signSasToken, deviceResource } from '../../cloud/hub/sas.ts';
+import { waitFor as pollFor, type Probe } from '../support/wait-for.ts';
 
 export type DeviceClient = InstanceType<typeof deviceSdk.Client>;
 export const { Client, Message } = deviceSdk;
@@ -59,15 +60,7 @@ export class MemorySink implements IngestSink {
   async close(): Promise<void> {}
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export const waitFor = <T>(what: string, probe: Probe<T>, timeoutMs = 10_000): Promise<T> => pollFor(what, probe, timeoutMs, 25);
 
 export interface TestHub {
   hub: EmbeddedHub;

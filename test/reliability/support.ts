@@ -15,19 +15,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { ReadingV2, StampedEvent } from '../../shared/contracts/types.ts';
 import { batchId, encodeBatch, messageProperties, WIRE_CONTENT_ENCODING, WIRE_CONTENT_TYPE, type BatchHeaderInput } from '../../shared/wire/index.ts';
 import { DB_FILE } from '../../cloud/storage/duckdb.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CLI = join(REPO, 'cli', 'fleetsync.js');
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor };
 
 // ------------------------------------------------------------------------------------------------ raw MQTT packets
 
